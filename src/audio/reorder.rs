@@ -6,8 +6,13 @@
 //! There is no clock: time passes as packets arrive, and [`ReorderBuffer::pop_any`]
 //! releases everything when the caller decides the stream has gone quiet.
 
-/// How many packets the ring can hold ahead of the next one to release.
-pub(crate) const CAPACITY: u64 = 64;
+/// How many packets the ring can hold ahead of the next one to release (640 ms of 20 ms
+/// packets; a longer hole is drained at once).
+pub(crate) const CAPACITY: u64 = 32;
+
+/// Payload room reserved in a slot on first use: Opus voice packets are 40–300 bytes, so
+/// later packets fit without reallocating.
+const PAYLOAD_RESERVE: usize = 512;
 
 /// One buffered packet. The payload buffer is reused across packets.
 #[derive(Debug, Default)]
@@ -80,6 +85,7 @@ impl ReorderBuffer {
         slot.ts = ts;
         slot.marker = marker;
         slot.payload.clear();
+        slot.payload.reserve(payload.len().max(PAYLOAD_RESERVE));
         slot.payload.extend_from_slice(payload);
         slot.filled = true;
         self.buffered += 1;
