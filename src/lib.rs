@@ -2,7 +2,19 @@
 //!
 //! A candidate's browser sends Opus over WebRTC; Viva decodes it to pcm16 for a realtime
 //! speech model and carries the model's voice, transcripts and the interview's progress back.
-//! The modules follow the path of one audio frame; see `docs` in the repository and
-//! [`audio`] for the hot path.
+//! The modules follow the path of one audio frame: [`peer`] (webrtc-rs) → [`audio`] (the
+//! sans-IO hot path) → [`upstream`] (OpenAI Realtime or the local engine), tied together per
+//! call by [`session`] and driven over HTTP by [`api`].
 
+pub mod api;
 pub mod audio;
+pub mod config;
+pub mod credentials;
+pub mod ids;
+pub mod load;
+pub mod peer;
+pub mod realtime;
+pub mod server;
+pub mod session;
+pub mod store;
+pub mod upstream;

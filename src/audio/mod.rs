@@ -29,12 +29,15 @@ mod reorder;
 mod resample;
 mod seq;
 pub mod synth;
+pub mod vad;
+pub mod wav;
 
 pub use error::AudioError;
 pub use inbound::{Inbound, InboundConfig, InboundEvent, InboundStats, RtpPacket};
 pub use outbound::{
     ClearReport, EncodedFrame, FRAME_MS, FRAME_RTP_TICKS, Outbound, OutboundConfig, OutboundStats,
 };
+pub use resample::resample_clip;
 
 /// The RTP clock rate of Opus, whatever the codec's internal rate (RFC 7587).
 pub const RTP_CLOCK_RATE: u32 = 48_000;

@@ -12,6 +12,18 @@ use rubato::{Fft, FixedSync, Resampler};
 use super::AudioError;
 use super::pcm::{f32_to_i16, i16_to_f32};
 
+/// Resamples a whole mono clip from `from` Hz to `to` Hz (same duration, rubato FFT).
+pub fn resample_clip(samples: &[i16], from: u32, to: u32) -> Result<Vec<i16>, AudioError> {
+    if from == to {
+        return Ok(samples.to_vec());
+    }
+    let mut resampler = StreamResampler::new(from, to)?;
+    let mut out = VecDeque::with_capacity(samples.len() * to as usize / from as usize + 1);
+    resampler.push(samples, &mut out)?;
+    resampler.flush(&mut out)?;
+    Ok(out.into())
+}
+
 /// A mono streaming resampler between two fixed rates.
 pub(crate) struct StreamResampler {
     inner: Fft<f32>,

@@ -1,0 +1,402 @@
+//! The OpenAI-compatible realtime endpoints: client secrets, calls (SDP offer → answer),
+//! hangup, plus Viva's call record and the start page's demo secret.
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{ApiError, AppState, MAX_BODY_BYTES, bearer, same_secret};
+use crate::credentials::client_secret::{DEFAULT_TTL, TTL_RANGE};
+use crate::credentials::{ClientSecret, SecretError};
+use crate::ids::new_id;
+use crate::peer::{self, PeerError};
+use crate::realtime::SessionConfig;
+use crate::session::{CallParts, Control, spawn_call, unix_ms};
+use crate::upstream::UpstreamError;
+
+/// Lifetime of the start page's demo secrets.
+const DEMO_TTL: u64 = 600;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/realtime/client_secrets", post(create_client_secret))
+        .route("/v1/realtime/calls", post(create_call))
+        .route("/v1/realtime/calls/{call_id}", get(get_call))
+        .route("/v1/realtime/calls/{call_id}/hangup", post(hangup))
+        .route("/api/demo/client_secret", post(create_demo_secret))
+}
+
+fn now_secs() -> u64 {
+    unix_ms() / 1000
+}
+
+/// Reads a body of at most `limit` bytes.
+async fn read_body(body: Body, limit: usize) -> Result<axum::body::Bytes, ApiError> {
+    axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| ApiError::body_too_large(limit))
+}
+
+fn secret_error(error: SecretError) -> ApiError {
+    match error {
+        SecretError::Invalid => {
+            ApiError::unauthorized("invalid_client_secret", "The client secret is not valid.")
+        }
+        SecretError::Expired => ApiError::unauthorized(
+            "expired_client_secret",
+            "The client secret has expired; mint a new one.",
+        ),
+    }
+}
+
+impl AppState {
+    fn verify_secret(&self, token: &str) -> Result<ClientSecret, ApiError> {
+        self.secrets.verify(token, now_secs()).map_err(secret_error)
+    }
+
+    fn mint(&self, session: SessionConfig, ttl: u64) -> Value {
+        let (value, claims) = self.secrets.mint(session, ttl, now_secs());
+        let session =
+            claims
+                .session
+                .effective(&new_id("sess_"), &self.upstream.model(), Some(claims.exp));
+        json!({ "value": value, "expires_at": claims.exp, "session": session })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClientSecretRequest {
+    #[serde(default)]
+    expires_after: Option<ExpiresAfter>,
+    #[serde(default)]
+    session: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ExpiresAfter {
+    #[serde(default)]
+    anchor: Option<String>,
+    seconds: Option<u64>,
+}
+
+/// `POST /v1/realtime/client_secrets` (server key): a client secret bound to a session.
+async fn create_client_secret(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<impl IntoResponse, ApiError> {
+    state.require_server_key(&headers)?;
+    let bytes = read_body(body, MAX_BODY_BYTES).await?;
+    let request: ClientSecretRequest = if bytes.iter().all(u8::is_ascii_whitespace) {
+        ClientSecretRequest {
+            expires_after: None,
+            session: None,
+        }
+    } else {
+        serde_json::from_slice(&bytes).map_err(|e| {
+            ApiError::bad_request("invalid_json", format!("Invalid request body: {e}"))
+        })?
+    };
+    let mut ttl = DEFAULT_TTL;
+    if let Some(expires) = request.expires_after {
+        if expires.anchor.as_deref().is_some_and(|a| a != "created_at") {
+            return Err(ApiError::bad_request(
+                "invalid_expires_after",
+                "expires_after.anchor must be \"created_at\".",
+            )
+            .with_param("expires_after.anchor"));
+        }
+        if let Some(seconds) = expires.seconds {
+            if !TTL_RANGE.contains(&seconds) {
+                let message = format!(
+                    "expires_after.seconds must be between {} and {}.",
+                    TTL_RANGE.start(),
+                    TTL_RANGE.end()
+                );
+                return Err(ApiError::bad_request("invalid_expires_after", message)
+                    .with_param("expires_after.seconds"));
+            }
+            ttl = seconds;
+        }
+    }
+    let session = match request.session {
+        None => SessionConfig::default(),
+        Some(value) => SessionConfig::from_value(value, "session").map_err(|e| {
+            ApiError::bad_request("invalid_session", e.message.clone()).with_param(e.param)
+        })?,
+    };
+    Ok(axum::Json(state.mint(session, ttl)))
+}
+
+/// `POST /api/demo/client_secret`: the start page's own short-lived secret, only where the
+/// server listens on loopback or `--demo` is set. The server key never reaches the page.
+async fn create_demo_secret(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    if !state.config.demo_secrets_allowed() {
+        return Err(ApiError::forbidden(
+            "demo_disabled",
+            "This server does not hand out demo sessions; open the join link you were sent.",
+        ));
+    }
+    let session = SessionConfig::from_value(
+        json!({
+            "type": "realtime",
+            "instructions": "You are a friendly, professional interviewer. Ask one question at a time and keep your turns short.",
+            "audio": {
+                "input": {
+                    "transcription": { "model": "gpt-4o-mini-transcribe" },
+                    "turn_detection": { "type": "server_vad", "threshold": 0.5, "prefix_padding_ms": 300, "silence_duration_ms": 800 },
+                },
+            },
+        }),
+        "session",
+    )
+    .map_err(ApiError::internal)?;
+    Ok(axum::Json(state.mint(session, DEMO_TTL)))
+}
+
+/// The offer and session of a call request, from either request shape.
+struct CallRequest {
+    offer: String,
+    session: SessionConfig,
+    secret_id: String,
+}
+
+/// `POST /v1/realtime/calls`: `application/sdp` with a client secret, or `multipart/form-data`
+/// (`sdp`, optional `session`) with the server key or a client secret. Answers 201 with the
+/// SDP answer and `Location: /v1/realtime/calls/{call_id}`.
+async fn create_call(
+    State(state): State<AppState>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let call = read_call_request(&state, request).await?;
+    peer::check_offer(&call.offer).map_err(peer_error)?;
+    let slot = state.calls.reserve().map_err(|_| {
+        ApiError::unavailable(
+            "too_many_calls",
+            format!(
+                "The server is at its limit of {} calls; try again shortly.",
+                state.config.max_calls
+            ),
+            5,
+        )
+    })?;
+    let call_id = new_id("rtc_");
+    let upstream = state
+        .upstream
+        .connect(&call_id, call.session.clone())
+        .await
+        .map_err(|e| match e {
+            UpstreamError::Refused(detail) => {
+                tracing::error!(%detail, "upstream refused the session");
+                ApiError::bad_gateway(
+                    "upstream_refused",
+                    "The realtime model refused the session.",
+                )
+            }
+            UpstreamError::Unreachable(detail) => {
+                tracing::error!(%detail, "upstream unreachable");
+                ApiError::bad_gateway(
+                    "upstream_unavailable",
+                    "The realtime model cannot be reached; try again shortly.",
+                )
+            }
+        })?;
+    let (peer, answer, peer_events) = peer::answer(&state.peer, &call.offer)
+        .await
+        .map_err(peer_error)?;
+    state
+        .store
+        .call_started(&call_id, &call.secret_id, unix_ms())
+        .await
+        .map_err(ApiError::internal)?;
+    spawn_call(CallParts {
+        call_id: call_id.clone(),
+        secret_id: call.secret_id,
+        peer,
+        peer_events,
+        upstream,
+        session: call.session,
+        store: state.store.clone(),
+        outbound: state.outbound.clone(),
+        slot,
+    });
+    tracing::info!(%call_id, "call answered");
+    let location = format!("/v1/realtime/calls/{call_id}");
+    Ok((
+        StatusCode::CREATED,
+        [
+            (header::LOCATION, location),
+            (header::CONTENT_TYPE, "application/sdp".to_owned()),
+        ],
+        answer,
+    )
+        .into_response())
+}
+
+fn peer_error(error: PeerError) -> ApiError {
+    match error {
+        PeerError::InvalidSdp(detail) => ApiError::bad_request(
+            "invalid_sdp",
+            format!("The SDP offer is not valid: {detail}"),
+        )
+        .with_param("sdp"),
+        e @ PeerError::NoAudio => {
+            ApiError::bad_request("no_audio", e.to_string()).with_param("sdp")
+        }
+        e @ PeerError::NoOpus => ApiError::bad_request("no_opus", e.to_string()).with_param("sdp"),
+        PeerError::NoPort => ApiError::unavailable(
+            "no_media_port",
+            "Every media port is in use; try again shortly.",
+            5,
+        ),
+        PeerError::Internal(detail) => ApiError::internal(detail),
+    }
+}
+
+async fn read_call_request(state: &AppState, request: Request) -> Result<CallRequest, ApiError> {
+    let token = bearer(request.headers())
+        .ok_or_else(|| {
+            ApiError::unauthorized(
+                "missing_authorization",
+                "Send a client secret (or the server key) as `Authorization: Bearer …`.",
+            )
+        })?
+        .to_owned();
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if content_type.starts_with("application/sdp") {
+        let secret = state.verify_secret(&token)?;
+        let bytes = read_body(request.into_body(), peer::MAX_OFFER_BYTES).await?;
+        let offer = String::from_utf8(bytes.to_vec()).map_err(|_| {
+            ApiError::bad_request("invalid_sdp", "The SDP offer is not UTF-8.").with_param("sdp")
+        })?;
+        return Ok(CallRequest {
+            offer,
+            session: secret.session,
+            secret_id: secret.id,
+        });
+    }
+    if content_type.starts_with("multipart/form-data") {
+        let (mut session, secret_id) = if same_secret(&token, &state.api_key) {
+            (SessionConfig::default(), "server_key".to_owned())
+        } else {
+            let secret = state.verify_secret(&token)?;
+            (secret.session, secret.id)
+        };
+        let mut multipart = Multipart::from_request(request, state)
+            .await
+            .map_err(|e| ApiError::bad_request("invalid_multipart", e.body_text()))?;
+        let mut offer = None;
+        while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
+            match field.name() {
+                Some("sdp") => offer = Some(field.text().await.map_err(multipart_error)?),
+                Some("session") => {
+                    let text = field.text().await.map_err(multipart_error)?;
+                    let value: Value = serde_json::from_str(&text).map_err(|e| {
+                        ApiError::bad_request(
+                            "invalid_session",
+                            format!("The session part is not JSON: {e}"),
+                        )
+                        .with_param("session")
+                    })?;
+                    let patch = SessionConfig::from_value(value, "session").map_err(|e| {
+                        ApiError::bad_request("invalid_session", e.message.clone())
+                            .with_param(e.param)
+                    })?;
+                    session.merge(&patch).map_err(|e| {
+                        ApiError::bad_request("invalid_session", e.message.clone())
+                            .with_param(e.param)
+                    })?;
+                }
+                _ => {}
+            }
+        }
+        let offer = offer.ok_or_else(|| {
+            ApiError::bad_request("missing_sdp", "The multipart body has no `sdp` part.")
+                .with_param("sdp")
+        })?;
+        return Ok(CallRequest {
+            offer,
+            session,
+            secret_id,
+        });
+    }
+    Err(ApiError::unsupported_media_type(
+        "application/sdp or multipart/form-data",
+    ))
+}
+
+fn multipart_error(error: axum::extract::multipart::MultipartError) -> ApiError {
+    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::body_too_large(MAX_BODY_BYTES)
+    } else {
+        ApiError::bad_request("invalid_multipart", error.body_text())
+    }
+}
+
+/// Who may act on a call: the server key, or the client secret that opened it.
+fn authorize_call(state: &AppState, headers: &HeaderMap, secret_id: &str) -> Result<(), ApiError> {
+    let token = bearer(headers).ok_or_else(|| {
+        ApiError::unauthorized(
+            "missing_authorization",
+            "Send the call's client secret or the server key.",
+        )
+    })?;
+    if same_secret(token, &state.api_key) {
+        return Ok(());
+    }
+    let secret = state.verify_secret(token)?;
+    if secret.id == secret_id {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "not_your_call",
+            "This client secret did not open this call.",
+        ))
+    }
+}
+
+/// `POST /v1/realtime/calls/{call_id}/hangup`.
+async fn hangup(
+    State(state): State<AppState>,
+    Path(call_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    let call = state
+        .calls
+        .get(&call_id)
+        .ok_or_else(|| ApiError::not_found("call_not_found", format!("No live call {call_id}.")))?;
+    authorize_call(&state, &headers, &call.secret_id)?;
+    let _ = call.control.send(Control::Hangup).await;
+    Ok(axum::Json(json!({})))
+}
+
+/// `GET /v1/realtime/calls/{call_id}` (server key): the call's record and transcript so far.
+async fn get_call(
+    State(state): State<AppState>,
+    Path(call_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    state.require_server_key(&headers)?;
+    let record = state
+        .store
+        .call(&call_id)
+        .await
+        .map_err(ApiError::internal)?;
+    let record = record
+        .ok_or_else(|| ApiError::not_found("call_not_found", format!("No call {call_id}.")))?;
+    let live = state.calls.get(&call_id).is_some();
+    let mut body = serde_json::to_value(record).map_err(ApiError::internal)?;
+    body["live"] = json!(live);
+    Ok(axum::Json(body))
+}

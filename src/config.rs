@@ -1,0 +1,181 @@
+//! Every setting of `viva serve`, from flags and their environment twins, with defaults that run
+//! on a laptop: loopback, the local engine, ephemeral media ports.
+
+use std::net::{IpAddr, SocketAddr};
+use std::ops::RangeInclusive;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+/// Which realtime model the calls talk to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum UpstreamKind {
+    /// The built-in engine: real VAD, a question plan, espeak-ng speech; no network.
+    Local,
+    /// OpenAI Realtime (GA) over WebSocket, with the server's `OPENAI_API_KEY`.
+    Openai,
+}
+
+/// A UDP port range such as `50000-50100`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortRange(pub RangeInclusive<u16>);
+
+impl FromStr for PortRange {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (low, high) = s
+            .split_once('-')
+            .ok_or_else(|| format!("expected LOW-HIGH, got {s:?}"))?;
+        let low: u16 = low
+            .trim()
+            .parse()
+            .map_err(|_| format!("bad port {low:?}"))?;
+        let high: u16 = high
+            .trim()
+            .parse()
+            .map_err(|_| format!("bad port {high:?}"))?;
+        if low == 0 || low > high {
+            return Err(format!("empty or invalid range {s:?}"));
+        }
+        Ok(Self(low..=high))
+    }
+}
+
+/// Settings of `viva serve`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeConfig {
+    /// Address of the HTTP API and the candidate page.
+    #[arg(long, env = "VIVA_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Where Viva keeps its files (signing key, generated API key).
+    #[arg(long, env = "VIVA_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+
+    /// Bootstrap server API key, accepted as `Authorization: Bearer <key>`. Generated and saved in
+    /// the data directory when not given.
+    #[arg(long, env = "VIVA_API_KEY", hide_env_values = true)]
+    pub api_key: Option<String>,
+
+    /// Key that signs client secrets, so that every node can verify them. Share it between
+    /// nodes. Generated and saved in the data directory when not given.
+    #[arg(long, env = "VIVA_SIGNING_KEY", hide_env_values = true)]
+    pub signing_key: Option<String>,
+
+    /// The realtime model: `local` (default without OPENAI_API_KEY) or `openai` (default with it).
+    #[arg(long, env = "VIVA_UPSTREAM", value_enum)]
+    pub upstream: Option<UpstreamKind>,
+
+    /// OpenAI API key for the `openai` upstream; stays on the server.
+    #[arg(long, env = "OPENAI_API_KEY", hide_env_values = true)]
+    pub openai_api_key: Option<String>,
+
+    /// OpenAI realtime model.
+    #[arg(long, env = "VIVA_OPENAI_MODEL", default_value = "gpt-realtime")]
+    pub openai_model: String,
+
+    /// OpenAI realtime WebSocket endpoint (a test can point it at a fake).
+    #[arg(
+        long,
+        env = "VIVA_OPENAI_URL",
+        default_value = "wss://api.openai.com/v1/realtime"
+    )]
+    pub openai_url: String,
+
+    /// IP address the media (UDP) sockets bind to. Default: loopback when `--listen` is on
+    /// loopback, else all interfaces.
+    #[arg(long, env = "VIVA_MEDIA_IP")]
+    pub media_ip: Option<IpAddr>,
+
+    /// UDP port range for media, e.g. `50000-50100` (one port per call). Default: ephemeral.
+    #[arg(long, env = "VIVA_UDP_PORTS")]
+    pub udp_ports: Option<PortRange>,
+
+    /// Public IP announced in ICE candidates instead of the bound address (NAT 1:1, cloud hosts).
+    #[arg(long, env = "VIVA_PUBLIC_IP")]
+    pub public_ip: Option<IpAddr>,
+
+    /// Most calls at once; more get 503 with Retry-After.
+    #[arg(long, env = "VIVA_MAX_CALLS", default_value_t = 200)]
+    pub max_calls: usize,
+
+    /// Let the start page mint short-lived demo secrets on a non-loopback address too.
+    #[arg(long, env = "VIVA_DEMO", default_value_t = false)]
+    pub demo: bool,
+
+    /// Opus encoder complexity for the interviewer's voice (0-10).
+    #[arg(long, env = "VIVA_OPUS_COMPLEXITY", default_value_t = 5, value_parser = clap::value_parser!(u8).range(0..=10))]
+    pub opus_complexity: u8,
+}
+
+impl ServeConfig {
+    /// The upstream in effect: the flag, else `openai` when an OpenAI key is set, else `local`.
+    pub fn upstream_kind(&self) -> UpstreamKind {
+        self.upstream.unwrap_or(if self.openai_api_key.is_some() {
+            UpstreamKind::Openai
+        } else {
+            UpstreamKind::Local
+        })
+    }
+
+    /// The IP media sockets bind to.
+    pub fn media_bind_ip(&self) -> IpAddr {
+        self.media_ip.unwrap_or(if self.listen.ip().is_loopback() {
+            self.listen.ip()
+        } else {
+            IpAddr::from([0, 0, 0, 0])
+        })
+    }
+
+    /// Whether the start page may mint demo secrets for itself.
+    pub fn demo_secrets_allowed(&self) -> bool {
+        self.demo || self.listen.ip().is_loopback()
+    }
+
+    /// Settings for tests: loopback, ephemeral ports, local engine, fixed keys.
+    pub fn for_tests() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir: std::env::temp_dir().join("viva-test"),
+            api_key: Some("sk_test_bootstrap".into()),
+            signing_key: Some("test-signing-key".into()),
+            upstream: Some(UpstreamKind::Local),
+            openai_api_key: None,
+            openai_model: "gpt-realtime".into(),
+            openai_url: "wss://api.openai.com/v1/realtime".into(),
+            media_ip: None,
+            udp_ports: None,
+            public_ip: None,
+            max_calls: 50,
+            demo: false,
+            opus_complexity: 5,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_ranges_parse_and_reject_nonsense() {
+        assert_eq!(
+            "50000-50100".parse::<PortRange>().unwrap().0,
+            50_000..=50_100
+        );
+        assert!("50100-50000".parse::<PortRange>().is_err());
+        assert!("0-10".parse::<PortRange>().is_err());
+        assert!("5000".parse::<PortRange>().is_err());
+    }
+
+    #[test]
+    fn the_openai_key_picks_the_upstream_unless_told_otherwise() {
+        let mut config = ServeConfig::for_tests();
+        config.upstream = None;
+        assert_eq!(config.upstream_kind(), UpstreamKind::Local);
+        config.openai_api_key = Some("sk-x".into());
+        assert_eq!(config.upstream_kind(), UpstreamKind::Openai);
+        config.upstream = Some(UpstreamKind::Local);
+        assert_eq!(config.upstream_kind(), UpstreamKind::Local);
+    }
+}

@@ -1,0 +1,355 @@
+//! A synthetic candidate: a webrtc-rs peer that offers Opus audio and the `oai-events` data
+//! channel, posts its offer to `/v1/realtime/calls` with a client secret, sends pre-encoded
+//! Opus packets, and reports what comes back (RTP packets with their arrival time, server
+//! events, connection changes) as [`ClientEvent`]s.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use rtc::ice::mdns::MulticastDnsMode;
+use rtc::media_stream::MediaStreamTrack;
+use rtc::peer_connection::configuration::media_engine::MIME_TYPE_OPUS;
+use rtc::rtp;
+use rtc::rtp_transceiver::rtp_sender::{
+    RTCRtpCodec, RTCRtpCodecParameters, RTCRtpCodingParameters, RTCRtpEncodingParameters,
+    RtpCodecKind,
+};
+use serde_json::Value;
+use tokio::sync::{Notify, mpsc};
+use webrtc::data_channel::{DataChannel, DataChannelEvent};
+use webrtc::media_stream::track_local::TrackLocal;
+use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
+use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
+use webrtc::peer_connection::{
+    MediaEngine, PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler,
+    RTCConfigurationBuilder, RTCIceGatheringState, RTCPeerConnectionState, RTCSessionDescription,
+    Registry, SettingEngineBuilder, register_default_interceptors,
+};
+
+/// Capacity of the event channel; a full channel drops RTP reports, never control events.
+const EVENT_CAPACITY: usize = 4_096;
+
+/// What a synthetic peer observes.
+#[derive(Debug, Clone)]
+pub enum ClientEvent {
+    /// The connection state changed.
+    State(RTCPeerConnectionState),
+    /// The data channel opened.
+    DataChannelOpen,
+    /// A server event arrived on `oai-events`.
+    ServerEvent(Value),
+    /// An RTP packet of the interviewer's audio arrived.
+    Audio {
+        /// RTP sequence number.
+        sequence_number: u16,
+        /// RTP timestamp.
+        timestamp: u32,
+        /// The Opus payload.
+        payload: Bytes,
+        /// When it arrived.
+        at: Instant,
+    },
+    /// The data channel closed.
+    DataChannelClosed,
+}
+
+/// Why a synthetic call failed, with a stable code for reports.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The server answered the offer with an error.
+    #[error("server refused the call: HTTP {status} {code}")]
+    Refused {
+        /// HTTP status.
+        status: u16,
+        /// The error's `code`.
+        code: String,
+    },
+    /// The server could not be reached over HTTP.
+    #[error("server unreachable: {0}")]
+    Unreachable(String),
+    /// Something inside the local peer failed.
+    #[error("local peer: {0}")]
+    Peer(String),
+}
+
+impl ClientError {
+    /// A stable code for counting failures by cause.
+    pub fn code(&self) -> String {
+        match self {
+            Self::Refused { code, .. } => code.clone(),
+            Self::Unreachable(_) => "unreachable".into(),
+            Self::Peer(_) => "peer_error".into(),
+        }
+    }
+}
+
+fn peer_error(e: impl std::fmt::Display) -> ClientError {
+    ClientError::Peer(e.to_string())
+}
+
+struct Handler {
+    events: mpsc::Sender<ClientEvent>,
+    gathered: Arc<Notify>,
+}
+
+#[async_trait::async_trait]
+impl PeerConnectionEventHandler for Handler {
+    async fn on_ice_gathering_state_change(&self, state: RTCIceGatheringState) {
+        if state == RTCIceGatheringState::Complete {
+            self.gathered.notify_one();
+        }
+    }
+
+    async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {
+        let _ = self.events.try_send(ClientEvent::State(state));
+    }
+
+    async fn on_track(&self, track: Arc<dyn TrackRemote>) {
+        tokio::spawn(read_audio(track, self.events.clone()));
+    }
+}
+
+async fn read_audio(track: Arc<dyn TrackRemote>, events: mpsc::Sender<ClientEvent>) {
+    while let Some(event) = track.poll().await {
+        match event {
+            TrackRemoteEvent::OnRtpPacket(packet) if !packet.payload.is_empty() => {
+                let _ = events.try_send(ClientEvent::Audio {
+                    sequence_number: packet.header.sequence_number,
+                    timestamp: packet.header.timestamp,
+                    payload: packet.payload,
+                    at: Instant::now(),
+                });
+            }
+            TrackRemoteEvent::OnEnded => break,
+            _ => {}
+        }
+    }
+}
+
+async fn read_channel(channel: Arc<dyn DataChannel>, events: mpsc::Sender<ClientEvent>) {
+    while let Some(event) = channel.poll().await {
+        let event = match event {
+            DataChannelEvent::OnOpen => ClientEvent::DataChannelOpen,
+            DataChannelEvent::OnMessage(message) => match serde_json::from_slice(&message.data) {
+                Ok(value) => ClientEvent::ServerEvent(value),
+                Err(_) => continue,
+            },
+            DataChannelEvent::OnClose => break,
+            _ => continue,
+        };
+        if events.send(event).await.is_err() {
+            return;
+        }
+    }
+    let _ = events.send(ClientEvent::DataChannelClosed).await;
+}
+
+fn opus_codec() -> RTCRtpCodecParameters {
+    RTCRtpCodecParameters {
+        payload_type: 111,
+        rtp_codec: RTCRtpCodec {
+            mime_type: MIME_TYPE_OPUS.to_owned(),
+            clock_rate: 48_000,
+            channels: 2,
+            sdp_fmtp_line: "minptime=10;useinbandfec=1".to_owned(),
+            rtcp_feedback: vec![],
+        },
+    }
+}
+
+/// A connected synthetic candidate.
+pub struct SyntheticPeer {
+    pc: Arc<dyn PeerConnection>,
+    track: Arc<TrackLocalStaticRTP>,
+    channel: Arc<dyn DataChannel>,
+    ssrc: u32,
+    /// What the peer observes, in order.
+    pub events: mpsc::Receiver<ClientEvent>,
+    /// The call id from the answer's `Location`.
+    pub call_id: String,
+    base_url: String,
+    token: String,
+    http: reqwest::Client,
+    /// When the offer was posted.
+    pub offer_sent_at: Instant,
+    /// When the answer came back.
+    pub answered_at: Instant,
+}
+
+impl SyntheticPeer {
+    /// Offers a call to the server at `base_url` (`http://host:port`) with `token` (a client
+    /// secret) and applies its answer. The connection completes in the background: watch
+    /// `events` for `State(Connected)`.
+    pub async fn call(base_url: &str, token: &str) -> Result<Self, ClientError> {
+        let (events_tx, events) = mpsc::channel(EVENT_CAPACITY);
+        let gathered = Arc::new(Notify::new());
+        let mut media = MediaEngine::default();
+        media
+            .register_codec(opus_codec(), RtpCodecKind::Audio)
+            .map_err(peer_error)?;
+        let registry =
+            register_default_interceptors(Registry::new(), &mut media).map_err(peer_error)?;
+        let settings = SettingEngineBuilder::new()
+            .with_multicast_dns_mode(MulticastDnsMode::Disabled)
+            .build();
+        let pc = PeerConnectionBuilder::new()
+            .with_configuration(RTCConfigurationBuilder::new().build())
+            .with_media_engine(media)
+            .with_setting_engine(settings)
+            .with_interceptor_registry(registry)
+            .with_handler(Arc::new(Handler {
+                events: events_tx.clone(),
+                gathered: gathered.clone(),
+            }))
+            .with_udp_addrs(vec!["127.0.0.1:0".to_owned()])
+            .build()
+            .await
+            .map_err(peer_error)?;
+        let pc: Arc<dyn PeerConnection> = Arc::new(pc);
+        let ssrc = rand::random::<u32>();
+        let encoding = RTCRtpEncodingParameters {
+            rtp_coding_parameters: RTCRtpCodingParameters {
+                ssrc: Some(ssrc),
+                ..Default::default()
+            },
+            codec: opus_codec().rtp_codec,
+            ..Default::default()
+        };
+        let media_track = MediaStreamTrack::new(
+            "candidate".into(),
+            "mic".into(),
+            "mic".into(),
+            RtpCodecKind::Audio,
+            vec![encoding],
+        );
+        let track = Arc::new(TrackLocalStaticRTP::new(media_track));
+        pc.add_track(track.clone() as Arc<dyn TrackLocal>)
+            .await
+            .map_err(peer_error)?;
+        let channel = pc
+            .create_data_channel("oai-events", None)
+            .await
+            .map_err(peer_error)?;
+        tokio::spawn(read_channel(channel.clone(), events_tx));
+        let offer = pc.create_offer(None).await.map_err(peer_error)?;
+        pc.set_local_description(offer).await.map_err(peer_error)?;
+        let _ = tokio::time::timeout(Duration::from_secs(5), gathered.notified()).await;
+        let offer_sdp = pc
+            .local_description()
+            .await
+            .ok_or_else(|| peer_error("no local description"))?
+            .sdp;
+
+        let http = reqwest::Client::new();
+        let offer_sent_at = Instant::now();
+        let response = http
+            .post(format!("{base_url}/v1/realtime/calls"))
+            .bearer_auth(token)
+            .header("Content-Type", "application/sdp")
+            .body(offer_sdp)
+            .send()
+            .await
+            .map_err(|e| ClientError::Unreachable(e.to_string()))?;
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let body = response
+            .text()
+            .await
+            .map_err(|e| ClientError::Unreachable(e.to_string()))?;
+        if status != 201 {
+            let _ = pc.close().await;
+            let code = serde_json::from_str::<Value>(&body)
+                .ok()
+                .and_then(|v| {
+                    v.pointer("/error/code")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                })
+                .unwrap_or_else(|| format!("http_{status}"));
+            return Err(ClientError::Refused { status, code });
+        }
+        let answered_at = Instant::now();
+        let answer = RTCSessionDescription::answer(body).map_err(peer_error)?;
+        pc.set_remote_description(answer)
+            .await
+            .map_err(peer_error)?;
+        let call_id = location.rsplit('/').next().unwrap_or_default().to_owned();
+        Ok(Self {
+            pc,
+            track,
+            channel,
+            ssrc,
+            events,
+            call_id,
+            base_url: base_url.to_owned(),
+            token: token.to_owned(),
+            http,
+            offer_sent_at,
+            answered_at,
+        })
+    }
+
+    /// Sends one Opus packet of the candidate's voice.
+    pub async fn send_opus(
+        &self,
+        sequence_number: u16,
+        timestamp: u32,
+        marker: bool,
+        payload: Bytes,
+    ) -> Result<(), ClientError> {
+        let header = rtp::Header {
+            version: 2,
+            marker,
+            payload_type: 111,
+            sequence_number,
+            timestamp,
+            ssrc: self.ssrc,
+            ..Default::default()
+        };
+        self.track
+            .write_rtp(rtp::Packet { header, payload })
+            .await
+            .map_err(peer_error)
+    }
+
+    /// Sends a client event on `oai-events`.
+    pub async fn send_event(&self, event: &Value) -> Result<(), ClientError> {
+        self.channel
+            .send_text(&event.to_string())
+            .await
+            .map_err(peer_error)
+    }
+
+    /// Asks the server to end the call, then closes the peer.
+    pub async fn hangup(&self) -> Result<(), ClientError> {
+        let result = self
+            .http
+            .post(format!(
+                "{}/v1/realtime/calls/{}/hangup",
+                self.base_url, self.call_id
+            ))
+            .bearer_auth(&self.token)
+            .send()
+            .await;
+        self.close().await;
+        match result {
+            Ok(response) if response.status().is_success() => Ok(()),
+            Ok(response) => Err(ClientError::Refused {
+                status: response.status().as_u16(),
+                code: "hangup_refused".into(),
+            }),
+            Err(e) => Err(ClientError::Unreachable(e.to_string())),
+        }
+    }
+
+    /// Closes the peer without telling the server (a vanished browser).
+    pub async fn close(&self) {
+        let _ = self.pc.close().await;
+    }
+}

@@ -1,0 +1,97 @@
+//! Checks on an SDP offer before webrtc-rs sees it, and the answer's candidate rewrite for NAT
+//! 1:1 (webrtc-rs 0.21 stores `nat_1to1_ips` but never applies it).
+
+use super::PeerError;
+
+/// The largest offer accepted; browsers send 3–8 KB.
+pub const MAX_OFFER_BYTES: usize = 64 * 1024;
+
+/// Accepts an offer with an audio section that offers Opus; explains what is wrong otherwise.
+pub fn check_offer(sdp: &str) -> Result<(), PeerError> {
+    if !sdp.starts_with("v=0") {
+        return Err(PeerError::InvalidSdp(
+            "an SDP offer starts with \"v=0\"".into(),
+        ));
+    }
+    let mut in_audio = false;
+    let mut audio = false;
+    let mut opus = false;
+    for line in sdp.lines() {
+        if let Some(media) = line.strip_prefix("m=") {
+            let mut fields = media.split_whitespace();
+            in_audio =
+                fields.next() == Some("audio") && fields.next().is_some_and(|port| port != "0");
+            audio |= in_audio;
+        } else if in_audio
+            && line.starts_with("a=rtpmap:")
+            && line.to_ascii_lowercase().contains(" opus/48000")
+        {
+            opus = true;
+        }
+    }
+    match (audio, opus) {
+        (false, _) => Err(PeerError::NoAudio),
+        (true, false) => Err(PeerError::NoOpus),
+        (true, true) => Ok(()),
+    }
+}
+
+/// Replaces the address of every host candidate in `sdp` with `public_ip`.
+pub(crate) fn rewrite_candidates(sdp: &str, public_ip: &str) -> String {
+    let mut out = String::with_capacity(sdp.len());
+    for line in sdp.split_inclusive('\n') {
+        let (body, ending) = match line.strip_suffix("\r\n") {
+            Some(body) => (body, "\r\n"),
+            None => line.strip_suffix('\n').map_or((line, ""), |b| (b, "\n")),
+        };
+        if body.starts_with("a=candidate:") {
+            let mut fields: Vec<&str> = body.split(' ').collect();
+            if fields.len() > 7 && fields[7] == "host" {
+                fields[4] = public_ip;
+            }
+            out.push_str(&fields.join(" "));
+        } else {
+            out.push_str(body);
+        }
+        out.push_str(ending);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AUDIO: &str = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111 0\r\na=rtpmap:111 opus/48000/2\r\na=rtpmap:0 PCMU/8000\r\n";
+
+    #[test]
+    fn offers_need_audio_with_opus() {
+        assert!(check_offer(AUDIO).is_ok());
+        assert!(matches!(
+            check_offer("hello"),
+            Err(PeerError::InvalidSdp(_))
+        ));
+        let video = "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=rtpmap:96 VP8/90000\r\n";
+        assert!(matches!(check_offer(video), Err(PeerError::NoAudio)));
+        let pcmu = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=rtpmap:0 PCMU/8000\r\n";
+        assert!(matches!(check_offer(pcmu), Err(PeerError::NoOpus)));
+        let opus_in_video =
+            "v=0\r\nm=audio 0 RTP/AVP 0\r\nm=video 9 RTP/AVP 111\r\na=rtpmap:111 opus/48000/2\r\n";
+        assert!(matches!(
+            check_offer(opus_in_video),
+            Err(PeerError::NoAudio)
+        ));
+    }
+
+    #[test]
+    fn host_candidates_get_the_public_address() {
+        let sdp = "a=mid:0\r\na=candidate:1 1 udp 2130706431 10.0.0.5 50000 typ host\r\na=candidate:2 1 udp 1694498815 1.2.3.4 50000 typ srflx raddr 10.0.0.5 rport 50000\r\n";
+        let out = rewrite_candidates(sdp, "203.0.113.7");
+        assert!(out.contains("a=candidate:1 1 udp 2130706431 203.0.113.7 50000 typ host\r\n"));
+        assert!(
+            out.contains("1.2.3.4 50000 typ srflx"),
+            "only host candidates change"
+        );
+        assert!(out.starts_with("a=mid:0\r\n"));
+    }
+}

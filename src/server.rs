@@ -1,0 +1,186 @@
+//! Assembling and running the server: keys, upstream, store, media settings, HTTP.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use tokio::net::TcpListener;
+
+use crate::api::{self, AppContext, AppState};
+use crate::audio::OutboundConfig;
+use crate::config::{ServeConfig, UpstreamKind};
+use crate::credentials::SecretKey;
+use crate::ids::random_bytes;
+use crate::peer::PeerSettings;
+use crate::session::{CallRegistry, Control};
+use crate::store::MemoryStore;
+use crate::upstream::Upstream;
+use crate::upstream::local::LocalUpstream;
+use crate::upstream::openai::OpenAiUpstream;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A setting is unusable.
+    #[error("configuration: {0}")]
+    Config(String),
+    /// The data directory or the listening socket failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The failure.
+        source: std::io::Error,
+    },
+}
+
+fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> StartError {
+    let context = context.into();
+    move |source| StartError::Io { context, source }
+}
+
+/// A key from the configuration, else from `file` in the data directory, else a new one
+/// saved there (mode 0600).
+fn key_from(
+    configured: Option<&str>,
+    dir: &Path,
+    file: &str,
+    prefix: &str,
+) -> Result<String, StartError> {
+    if let Some(key) = configured {
+        return Ok(key.to_owned());
+    }
+    let path = dir.join(file);
+    match std::fs::read_to_string(&path) {
+        Ok(existing) if !existing.trim().is_empty() => return Ok(existing.trim().to_owned()),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io(format!("reading {}", path.display()))(e)),
+    }
+    let key = format!("{prefix}{}", URL_SAFE_NO_PAD.encode(random_bytes(32)));
+    std::fs::write(&path, &key).map_err(io(format!("writing {}", path.display())))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
+    }
+    Ok(key)
+}
+
+/// Builds the services behind the API.
+pub fn build_state(config: ServeConfig) -> Result<AppState, StartError> {
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(io(format!("creating {}", config.data_dir.display())))?;
+    let api_key = key_from(
+        config.api_key.as_deref(),
+        &config.data_dir,
+        "api_key",
+        "sk_viva_",
+    )?;
+    if config.api_key.is_none() {
+        tracing::info!(path = %config.data_dir.join("api_key").display(), "no VIVA_API_KEY set: using the server key saved in the data directory");
+    }
+    let signing_key = key_from(
+        config.signing_key.as_deref(),
+        &config.data_dir,
+        "signing_key",
+        "",
+    )?;
+    let upstream: Arc<dyn Upstream> = match config.upstream_kind() {
+        UpstreamKind::Local => Arc::new(LocalUpstream::default()),
+        UpstreamKind::Openai => {
+            let key = config.openai_api_key.clone().ok_or_else(|| {
+                StartError::Config("--upstream openai needs OPENAI_API_KEY".into())
+            })?;
+            Arc::new(OpenAiUpstream::new(
+                config.openai_url.clone(),
+                key,
+                config.openai_model.clone(),
+            ))
+        }
+    };
+    let peer = PeerSettings::new(
+        config.media_bind_ip(),
+        config.udp_ports.clone().map(|r| r.0),
+        config.public_ip,
+    );
+    let outbound = OutboundConfig {
+        complexity: config.opus_complexity,
+        ..OutboundConfig::default()
+    };
+    Ok(AppState(Arc::new(AppContext {
+        api_key,
+        secrets: SecretKey::new(signing_key.into_bytes()),
+        calls: CallRegistry::new(config.max_calls),
+        upstream,
+        store: Arc::new(MemoryStore::default()),
+        peer,
+        outbound,
+        config,
+    })))
+}
+
+/// A running server.
+pub struct Running {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Its services.
+    pub state: AppState,
+    /// The HTTP server task; ends after a graceful shutdown.
+    pub task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Binds and starts serving in the background; `shutdown` resolving stops it gracefully
+/// (no new requests, live calls hung up).
+pub async fn start(
+    config: ServeConfig,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<Running, StartError> {
+    let listen = config.listen;
+    let state = build_state(config)?;
+    let listener = TcpListener::bind(listen)
+        .await
+        .map_err(io(format!("binding {listen}")))?;
+    let addr = listener
+        .local_addr()
+        .map_err(io("reading the bound address"))?;
+    let router = api::router(state.clone());
+    let draining = state.clone();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                for id in draining.calls.ids() {
+                    if let Some(call) = draining.calls.get(&id) {
+                        let _ = call.control.send(Control::Hangup).await;
+                    }
+                }
+            })
+            .await
+    });
+    Ok(Running { addr, state, task })
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

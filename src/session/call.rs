@@ -1,0 +1,580 @@
+//! One live call: an actor task that owns the peer, the outbound pipeline and the upstream
+//! link, and reacts to each in turn (quinn's driver shape). Data flows one way: RTP in through
+//! the track reader to the upstream; upstream audio through `audio::Outbound` and the 20 ms
+//! pacer to the peer; events both ways over `oai-events`.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use tokio::time::MissedTickBehavior;
+use webrtc::data_channel::{DataChannel, DataChannelEvent};
+use webrtc::peer_connection::RTCPeerConnectionState;
+
+use super::reader::read_track;
+use super::registry::Slot;
+use super::unix_ms;
+use crate::audio::{FRAME_RTP_TICKS, Outbound, OutboundConfig};
+use crate::peer::{Peer, PeerEvent};
+use crate::realtime::SessionConfig;
+use crate::realtime::events::{error_event, event_type, server_event};
+use crate::store::{CallStore, Role, TranscriptItem};
+use crate::upstream::{FromUpstream, ToUpstream, UpstreamLink};
+
+/// Events held for the data channel until it opens; the oldest go first when full.
+const PENDING_EVENTS_MAX: usize = 256;
+/// Capacity of the data channel → call channel. The reader waits when full (the data
+/// channel itself applies back-pressure to the browser).
+const CLIENT_EVENTS_CAPACITY: usize = 64;
+/// Capacity of the control channel (hangup, …).
+const CONTROL_CAPACITY: usize = 8;
+/// Calls that never connect are given up after this long.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Requests to a live call from outside (the HTTP API).
+#[derive(Debug)]
+pub enum Control {
+    /// End the call.
+    Hangup,
+    /// Apply a client event as if the candidate had sent it (e.g. a `session.update`).
+    ClientEvent(Value),
+}
+
+/// Everything a call starts with.
+pub struct CallParts {
+    /// The call id (`rtc_…`).
+    pub call_id: String,
+    /// The id of the client secret that opened it.
+    pub secret_id: String,
+    /// The answered peer and its events.
+    pub peer: Peer,
+    /// Events of the peer.
+    pub peer_events: mpsc::Receiver<PeerEvent>,
+    /// The connected upstream.
+    pub upstream: UpstreamLink,
+    /// The session configuration the call started with.
+    pub session: SessionConfig,
+    /// Where transcripts go.
+    pub store: Arc<dyn CallStore>,
+    /// Encoder settings of the interviewer's voice.
+    pub outbound: OutboundConfig,
+    /// The registry slot; freed when the call ends.
+    pub slot: Slot,
+}
+
+/// Starts the call's actor; returns its control channel.
+pub fn spawn_call(mut parts: CallParts) -> mpsc::Sender<Control> {
+    let (control_tx, control) = mpsc::channel(CONTROL_CAPACITY);
+    parts.slot.register(
+        &parts.call_id,
+        super::CallHandle {
+            secret_id: parts.secret_id.clone(),
+            control: control_tx.clone(),
+        },
+    );
+    tokio::spawn(async move {
+        let call_id = parts.call_id.clone();
+        match Call::new(parts, control) {
+            Ok((call, inputs)) => call.run(inputs).await,
+            Err(error) => tracing::error!(%call_id, %error, "call setup failed"),
+        }
+    });
+    control_tx
+}
+
+/// The channels a call's actor listens to.
+struct Inputs {
+    peer_events: mpsc::Receiver<PeerEvent>,
+    upstream: mpsc::Receiver<FromUpstream>,
+    control: mpsc::Receiver<Control>,
+    client_events: mpsc::Receiver<ClientMessage>,
+}
+
+/// From the data channel reader.
+enum ClientMessage {
+    Text(String),
+    Closed,
+}
+
+struct Call {
+    id: String,
+    peer: Peer,
+    upstream: mpsc::Sender<ToUpstream>,
+    store: Arc<dyn CallStore>,
+    outbound: Outbound,
+    data_channel: Option<Arc<dyn DataChannel>>,
+    pending: VecDeque<String>,
+    client_events_tx: mpsc::Sender<ClientMessage>,
+    connected: bool,
+    playback: Playback,
+    /// Start of the candidate's current turn, by user item id, for its duration.
+    user_turn: Option<(String, u64)>,
+    /// We cancelled a response ourselves: the model's "no active response" error is expected.
+    expect_cancel_error: bool,
+    _slot: Slot,
+}
+
+/// The interviewer's side of the media: RTP position and the response being played.
+struct Playback {
+    started: Instant,
+    rtp_base: u32,
+    sequence: u16,
+    timestamp: u32,
+    /// Whether the last pacer tick sent a frame (RTP continuity).
+    talking: bool,
+    /// The response whose audio is arriving.
+    response_id: Option<String>,
+    /// The assistant item of that response.
+    item_id: Option<String>,
+    /// All of the response's audio has arrived.
+    audio_done: bool,
+    /// The response `output_audio_buffer.started` was sent for.
+    announced: Option<String>,
+}
+
+impl Playback {
+    fn new() -> Self {
+        Self {
+            started: Instant::now(),
+            rtp_base: rand::random(),
+            sequence: rand::random(),
+            timestamp: 0,
+            talking: false,
+            response_id: None,
+            item_id: None,
+            audio_done: false,
+            announced: None,
+        }
+    }
+
+    /// The RTP time of now: 48 kHz since the call started, from a random base.
+    fn rtp_now(&self) -> u32 {
+        let ticks = self.started.elapsed().as_micros() * 48 / 1000;
+        self.rtp_base.wrapping_add(ticks as u32)
+    }
+}
+
+impl Call {
+    fn new(
+        parts: CallParts,
+        control: mpsc::Receiver<Control>,
+    ) -> Result<(Self, Inputs), crate::audio::AudioError> {
+        let (client_events_tx, client_events) = mpsc::channel(CLIENT_EVENTS_CAPACITY);
+        let CallParts {
+            call_id,
+            peer,
+            peer_events,
+            upstream,
+            store,
+            outbound,
+            slot,
+            ..
+        } = parts;
+        let call = Self {
+            id: call_id,
+            peer,
+            upstream: upstream.tx,
+            store,
+            outbound: Outbound::new(outbound)?,
+            data_channel: None,
+            pending: VecDeque::new(),
+            client_events_tx,
+            connected: false,
+            playback: Playback::new(),
+            user_turn: None,
+            expect_cancel_error: false,
+            _slot: slot,
+        };
+        Ok((
+            call,
+            Inputs {
+                peer_events,
+                upstream: upstream.rx,
+                control,
+                client_events,
+            },
+        ))
+    }
+
+    async fn run(mut self, mut inputs: Inputs) {
+        let mut pacer = tokio::time::interval(Duration::from_millis(20));
+        pacer.set_missed_tick_behavior(MissedTickBehavior::Burst);
+        let connect_deadline = tokio::time::sleep(CONNECT_TIMEOUT);
+        tokio::pin!(connect_deadline);
+        let reason = loop {
+            tokio::select! {
+                event = inputs.peer_events.recv() => match event {
+                    None => break "peer_gone",
+                    Some(event) => if let Some(reason) = self.on_peer_event(event).await { break reason },
+                },
+                message = inputs.client_events.recv() => match message {
+                    Some(ClientMessage::Text(text)) => self.on_client_text(&text).await,
+                    Some(ClientMessage::Closed) | None => break "peer_closed",
+                },
+                message = inputs.upstream.recv() => match message {
+                    Some(FromUpstream::Audio { pcm, .. }) => self.outbound.push_pcm16(&pcm),
+                    Some(FromUpstream::Event(event)) => self.on_upstream_event(event).await,
+                    None => break "upstream_closed",
+                },
+                _ = pacer.tick() => self.pace().await,
+                control = inputs.control.recv() => match control {
+                    Some(Control::Hangup) | None => break "hangup",
+                    Some(Control::ClientEvent(event)) => self.on_client_event(event).await,
+                },
+                _ = &mut connect_deadline, if !self.connected => break "connect_timeout",
+            }
+        };
+        tracing::info!(call_id = %self.id, reason, "call ended");
+        self.peer.close().await;
+        if let Err(error) = self.store.call_ended(&self.id, reason, unix_ms()).await {
+            tracing::warn!(call_id = %self.id, %error, "could not record the end of the call");
+        }
+    }
+
+    /// Handles a peer event; returns why the call ends, if it does.
+    async fn on_peer_event(&mut self, event: PeerEvent) -> Option<&'static str> {
+        match event {
+            PeerEvent::Track(track) => {
+                let (upstream, id) = (self.upstream.clone(), self.id.clone());
+                tokio::spawn(read_track(track, upstream, id));
+            }
+            PeerEvent::DataChannel(channel) => {
+                tokio::spawn(read_data_channel(
+                    channel.clone(),
+                    self.client_events_tx.clone(),
+                ));
+                // In order, before anything newer.
+                for text in std::mem::take(&mut self.pending) {
+                    if let Err(error) = channel.send_text(&text).await {
+                        tracing::debug!(call_id = %self.id, %error, "data channel send failed");
+                    }
+                }
+                self.data_channel = Some(channel);
+            }
+            PeerEvent::State(RTCPeerConnectionState::Connected) => self.connected = true,
+            PeerEvent::State(RTCPeerConnectionState::Failed) => return Some("peer_failed"),
+            PeerEvent::State(RTCPeerConnectionState::Closed) => return Some("peer_closed"),
+            PeerEvent::State(state) => tracing::debug!(call_id = %self.id, ?state, "peer state"),
+        }
+        None
+    }
+
+    /// Sends an event to the candidate, or holds it until the data channel opens.
+    async fn to_client(&mut self, event: &Value) {
+        let text = event.to_string();
+        match &self.data_channel {
+            Some(channel) => {
+                if let Err(error) = channel.send_text(&text).await {
+                    tracing::debug!(call_id = %self.id, %error, "data channel send failed");
+                }
+            }
+            None => {
+                if self.pending.len() == PENDING_EVENTS_MAX {
+                    self.pending.pop_front();
+                }
+                self.pending.push_back(text);
+            }
+        }
+    }
+
+    async fn to_upstream(&mut self, event: Value) {
+        if self.upstream.send(ToUpstream::Event(event)).await.is_err() {
+            tracing::debug!(call_id = %self.id, "upstream gone");
+        }
+    }
+
+    async fn on_client_text(&mut self, text: &str) {
+        match serde_json::from_str::<Value>(text) {
+            Ok(event @ Value::Object(_)) if event.get("type").is_some_and(Value::is_string) => {
+                self.on_client_event(event).await;
+            }
+            Ok(_) => {
+                let message = "Client events are JSON objects with a string \"type\".";
+                self.to_client(&error_event(
+                    "invalid_request_error",
+                    "invalid_event",
+                    message,
+                    None,
+                ))
+                .await;
+            }
+            Err(e) => {
+                let message = format!("The event is not valid JSON: {e}");
+                self.to_client(&error_event(
+                    "invalid_request_error",
+                    "invalid_json",
+                    &message,
+                    None,
+                ))
+                .await;
+            }
+        }
+    }
+
+    async fn on_client_event(&mut self, event: Value) {
+        match event_type(&event) {
+            "output_audio_buffer.clear" => self.cut_playback().await,
+            "session.update" => {
+                let checked = event
+                    .get("session")
+                    .cloned()
+                    .map(|s| SessionConfig::from_value(s, "session"));
+                match checked {
+                    Some(Ok(_)) => self.to_upstream(event).await,
+                    Some(Err(e)) => {
+                        let id = event.get("event_id").and_then(Value::as_str);
+                        let message = format!("{}: {}", e.param, e.message);
+                        self.to_client(&error_event(
+                            "invalid_request_error",
+                            "invalid_session",
+                            &message,
+                            id,
+                        ))
+                        .await;
+                    }
+                    None => {
+                        let id = event.get("event_id").and_then(Value::as_str);
+                        self.to_client(&error_event(
+                            "invalid_request_error",
+                            "missing_session",
+                            "session.update needs a \"session\" object",
+                            id,
+                        ))
+                        .await;
+                    }
+                }
+            }
+            _ => self.to_upstream(event).await,
+        }
+    }
+
+    async fn on_upstream_event(&mut self, event: Value) {
+        match event_type(&event) {
+            "response.created" => {
+                self.playback.response_id = event
+                    .pointer("/response/id")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                self.playback.audio_done = false;
+                self.outbound.begin_response();
+            }
+            "response.output_item.added" => {
+                if event.pointer("/item/role").and_then(Value::as_str) == Some("assistant") {
+                    self.playback.item_id = event
+                        .pointer("/item/id")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned);
+                }
+            }
+            "response.output_audio.done" => {
+                self.outbound.finish_response();
+                self.playback.audio_done = true;
+            }
+            "response.done" => {
+                if !self.playback.audio_done {
+                    self.outbound.finish_response();
+                    self.playback.audio_done = true;
+                }
+            }
+            "input_audio_buffer.speech_started" => {
+                let item = event
+                    .get("item_id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                let start = event
+                    .get("audio_start_ms")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0);
+                self.user_turn = Some((item, start));
+                if self.playback.announced.is_some() || self.outbound.buffered_ms() > 0 {
+                    self.cut_playback().await;
+                }
+            }
+            "input_audio_buffer.speech_stopped" => {
+                let end = event
+                    .get("audio_end_ms")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0);
+                if let Some((item_id, start)) = self.user_turn.take() {
+                    let audio_ms = u32::try_from(end.saturating_sub(start)).ok();
+                    self.record(TranscriptItem {
+                        item_id,
+                        role: Role::User,
+                        text: None,
+                        audio_ms,
+                        truncated_at_ms: None,
+                        at_ms: unix_ms(),
+                    })
+                    .await;
+                }
+            }
+            "conversation.item.input_audio_transcription.completed" => {
+                if let (Some(item_id), Some(text)) = (
+                    event.get("item_id").and_then(Value::as_str),
+                    event.get("transcript").and_then(Value::as_str),
+                ) {
+                    let item = TranscriptItem {
+                        item_id: item_id.into(),
+                        role: Role::User,
+                        text: Some(text.into()),
+                        audio_ms: None,
+                        truncated_at_ms: None,
+                        at_ms: unix_ms(),
+                    };
+                    self.record(item).await;
+                }
+            }
+            "response.output_audio_transcript.done" => {
+                if let (Some(item_id), Some(text)) = (
+                    event.get("item_id").and_then(Value::as_str),
+                    event.get("transcript").and_then(Value::as_str),
+                ) {
+                    let item = TranscriptItem {
+                        item_id: item_id.into(),
+                        role: Role::Assistant,
+                        text: Some(text.into()),
+                        audio_ms: None,
+                        truncated_at_ms: None,
+                        at_ms: unix_ms(),
+                    };
+                    self.record(item).await;
+                }
+            }
+            "error"
+                if self.expect_cancel_error
+                    && event.pointer("/error/code")
+                        == Some(&json!("response_cancel_not_active")) =>
+            {
+                self.expect_cancel_error = false;
+                return;
+            }
+            "session.update" => return, // not a server event; never echo
+            _ => {}
+        }
+        self.to_client(&event).await;
+    }
+
+    async fn record(&mut self, item: TranscriptItem) {
+        if let Err(error) = self.store.upsert_item(&self.id, item).await {
+            tracing::warn!(call_id = %self.id, %error, "could not store a transcript item");
+        }
+    }
+
+    /// Barge-in or `output_audio_buffer.clear`: stop the interviewer's audio within a frame,
+    /// cancel the response upstream if it is still running, and truncate its item at what was
+    /// actually played.
+    async fn cut_playback(&mut self) {
+        let report = self.outbound.clear();
+        self.playback.talking = false;
+        let response_id = self.playback.response_id.clone();
+        if let Some(announced) = self.playback.announced.take() {
+            self.to_client(&server_event(
+                "output_audio_buffer.cleared",
+                json!({ "response_id": announced }),
+            ))
+            .await;
+        }
+        if !self.playback.audio_done && response_id.is_some() {
+            self.expect_cancel_error = true;
+            self.to_upstream(json!({ "type": "response.cancel" })).await;
+            self.playback.audio_done = true;
+        }
+        if report.dropped_ms > 0 {
+            if let Some(item_id) = self.playback.item_id.clone() {
+                let truncate = json!({ "type": "conversation.item.truncate", "item_id": item_id, "content_index": 0, "audio_end_ms": report.played_ms });
+                self.to_upstream(truncate).await;
+                let item = TranscriptItem {
+                    item_id,
+                    role: Role::Assistant,
+                    text: None,
+                    audio_ms: None,
+                    truncated_at_ms: Some(report.played_ms),
+                    at_ms: unix_ms(),
+                };
+                self.record(item).await;
+            }
+        }
+        tracing::debug!(call_id = %self.id, played_ms = report.played_ms, dropped_ms = report.dropped_ms, "playback cut");
+    }
+
+    /// One pacer tick: send the next 20 ms frame if there is one.
+    async fn pace(&mut self) {
+        if !self.connected {
+            return;
+        }
+        let frame = match self.outbound.poll_frame() {
+            Ok(Some(frame)) => Bytes::copy_from_slice(frame.payload),
+            Ok(None) => {
+                self.playback.talking = false;
+                if self.playback.audio_done {
+                    if let Some(response_id) = self.playback.announced.take() {
+                        self.to_client(&server_event(
+                            "output_audio_buffer.stopped",
+                            json!({ "response_id": response_id }),
+                        ))
+                        .await;
+                    }
+                }
+                return;
+            }
+            Err(error) => {
+                tracing::error!(call_id = %self.id, %error, "opus encode failed");
+                return;
+            }
+        };
+        let marker = !self.playback.talking;
+        if marker {
+            // A new talk spurt starts at the current RTP time, so the browser's jitter buffer
+            // sees the silence that passed.
+            let now = self.playback.rtp_now();
+            if (now.wrapping_sub(self.playback.timestamp) as i32) > 0 {
+                self.playback.timestamp = now;
+            }
+            self.playback.talking = true;
+        }
+        if self.playback.announced.is_none() {
+            if let Some(response_id) = self.playback.response_id.clone() {
+                self.to_client(&server_event(
+                    "output_audio_buffer.started",
+                    json!({ "response_id": response_id }),
+                ))
+                .await;
+                self.playback.announced = Some(response_id);
+            }
+        }
+        let (sequence, timestamp) = (self.playback.sequence, self.playback.timestamp);
+        if let Err(error) = self
+            .peer
+            .send_opus(sequence, timestamp, marker, frame)
+            .await
+        {
+            tracing::debug!(call_id = %self.id, %error, "RTP write failed");
+        }
+        self.playback.sequence = sequence.wrapping_add(1);
+        self.playback.timestamp = timestamp.wrapping_add(FRAME_RTP_TICKS);
+    }
+}
+
+/// Reads the candidate's data channel into the call; the only task that polls it.
+async fn read_data_channel(channel: Arc<dyn DataChannel>, call: mpsc::Sender<ClientMessage>) {
+    while let Some(event) = channel.poll().await {
+        let message = match event {
+            DataChannelEvent::OnMessage(message) => {
+                match String::from_utf8(message.data.to_vec()) {
+                    Ok(text) => ClientMessage::Text(text),
+                    Err(_) => ClientMessage::Text(String::new()),
+                }
+            }
+            DataChannelEvent::OnClose => break,
+            _ => continue,
+        };
+        if call.send(message).await.is_err() {
+            return;
+        }
+    }
+    let _ = call.send(ClientMessage::Closed).await;
+}

@@ -1,0 +1,16 @@
+//! Live calls: one actor task per call ties the peer, the audio pipelines and the upstream
+//! together; the registry admits, finds and counts them.
+
+mod call;
+mod reader;
+mod registry;
+
+pub use call::{CallParts, Control, spawn_call};
+pub use registry::{CallHandle, CallRegistry, Full, Slot};
+
+/// Milliseconds since the Unix epoch, for records.
+pub(crate) fn unix_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}

@@ -1,0 +1,602 @@
+//! The built-in realtime engine: speaks the GA event protocol without a network or a model.
+//!
+//! What it does for real: server VAD on the candidate's audio honouring `turn_detection`
+//! (earshot's neural VAD), `speech_started`/`speech_stopped`/`committed`, conversation items
+//! with the answer's duration, interviewer turns that ask the next question of a plan, as
+//! transcript events and as audio (espeak-ng, or a tone without it), cancellation on barge-in.
+//! What it cannot do it says plainly: without a speech recogniser, candidate items carry no
+//! text, and a requested transcription fails with `transcription_unavailable`.
+
+mod plan;
+mod voice;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::{
+    FROM_UPSTREAM_CAPACITY, FromUpstream, TO_UPSTREAM_CAPACITY, ToUpstream, Upstream,
+    UpstreamError, UpstreamLink,
+};
+use crate::audio::vad::{TurnDetector, VadConfig, VadEvent};
+use crate::ids::new_id;
+use crate::realtime::events::{error_event, event_type, server_event};
+use crate::realtime::session::VadSettings;
+use crate::realtime::{SessionConfig, TurnDetection};
+pub use plan::{QuestionPlan, Turn};
+pub use voice::SpeechSource;
+
+/// Name of the local engine's model in session objects.
+pub const MODEL: &str = "viva-local";
+
+/// Audio is sent on in pieces of 100 ms, faster than real time, as OpenAI does.
+const AUDIO_PIECE_SAMPLES: usize = 2_400;
+
+/// The local engine as an [`Upstream`].
+#[derive(Debug, Clone, Default)]
+pub struct LocalUpstream {
+    plan: QuestionPlan,
+}
+
+impl LocalUpstream {
+    /// An engine asking the questions of `plan`.
+    pub fn new(plan: QuestionPlan) -> Self {
+        Self { plan }
+    }
+}
+
+#[async_trait]
+impl Upstream for LocalUpstream {
+    fn name(&self) -> &'static str {
+        "local"
+    }
+
+    fn model(&self) -> String {
+        MODEL.into()
+    }
+
+    async fn connect(
+        &self,
+        call_id: &str,
+        session: SessionConfig,
+    ) -> Result<UpstreamLink, UpstreamError> {
+        let (tx, to_engine) = mpsc::channel(TO_UPSTREAM_CAPACITY);
+        let (from_engine, rx) = mpsc::channel(FROM_UPSTREAM_CAPACITY);
+        let engine = Engine::new(session, self.plan.clone(), from_engine)
+            .map_err(|e| UpstreamError::Refused(e.to_string()))?;
+        let call_id = call_id.to_owned();
+        tokio::spawn(async move {
+            engine.run(to_engine).await;
+            tracing::debug!(%call_id, "local engine stopped");
+        });
+        Ok(UpstreamLink { tx, rx })
+    }
+}
+
+/// A response being generated.
+struct ActiveResponse {
+    id: String,
+    item_id: String,
+    task: JoinHandle<()>,
+}
+
+/// A candidate turn in progress.
+struct UserTurn {
+    item_id: String,
+    start_ms: u64,
+}
+
+struct Engine {
+    session_id: String,
+    session: SessionConfig,
+    vad: Option<TurnDetector>,
+    vad_settings: Option<VadSettings>,
+    out: mpsc::Sender<FromUpstream>,
+    plan: QuestionPlan,
+    asked: usize,
+    user_turn: Option<UserTurn>,
+    last_item_id: Option<String>,
+    /// Audio received since the last commit (manual turn mode), in ms.
+    uncommitted_ms: u64,
+    response: Option<ActiveResponse>,
+    generated_tx: mpsc::Sender<(String, FromUpstream)>,
+    generated_rx: mpsc::Receiver<(String, FromUpstream)>,
+}
+
+impl Engine {
+    fn new(
+        session: SessionConfig,
+        plan: QuestionPlan,
+        out: mpsc::Sender<FromUpstream>,
+    ) -> Result<Self, crate::audio::AudioError> {
+        let (generated_tx, generated_rx) = mpsc::channel(FROM_UPSTREAM_CAPACITY);
+        let mut engine = Self {
+            session_id: new_id("sess_"),
+            session,
+            vad: None,
+            vad_settings: None,
+            out,
+            plan,
+            asked: 0,
+            user_turn: None,
+            last_item_id: None,
+            uncommitted_ms: 0,
+            response: None,
+            generated_tx,
+            generated_rx,
+        };
+        engine.apply_turn_detection()?;
+        Ok(engine)
+    }
+
+    fn apply_turn_detection(&mut self) -> Result<(), crate::audio::AudioError> {
+        self.vad_settings = self
+            .session
+            .turn_detection()
+            .as_ref()
+            .map(TurnDetection::vad_settings);
+        match (&mut self.vad, self.vad_settings) {
+            (_, None) => self.vad = None,
+            (Some(vad), Some(s)) => vad.set_config(vad_config(s)),
+            (None, Some(s)) => self.vad = Some(TurnDetector::new(vad_config(s))?),
+        }
+        Ok(())
+    }
+
+    async fn emit(&self, event: Value) -> bool {
+        self.out.send(FromUpstream::Event(event)).await.is_ok()
+    }
+
+    async fn run(mut self, mut input: mpsc::Receiver<ToUpstream>) {
+        let session = self.session.effective(&self.session_id, MODEL, None);
+        if !self
+            .emit(server_event(
+                "session.created",
+                json!({ "session": session }),
+            ))
+            .await
+        {
+            return;
+        }
+        loop {
+            tokio::select! {
+                message = input.recv() => match message {
+                    Some(ToUpstream::Audio(pcm)) => self.on_audio(&pcm).await,
+                    Some(ToUpstream::Event(event)) => self.on_client_event(event).await,
+                    None => break,
+                },
+                Some((response_id, message)) = self.generated_rx.recv() => {
+                    let current = self.response.as_ref().is_some_and(|r| r.id == response_id);
+                    if !current {
+                        continue; // from a cancelled response
+                    }
+                    let done = matches!(&message, FromUpstream::Event(e) if event_type(e) == "response.done");
+                    if self.out.send(message).await.is_err() {
+                        break;
+                    }
+                    if done {
+                        self.response = None;
+                    }
+                }
+            }
+        }
+        if let Some(response) = self.response.take() {
+            response.task.abort();
+        }
+    }
+
+    async fn on_audio(&mut self, pcm: &[u8]) {
+        let samples: Vec<i16> = pcm
+            .chunks_exact(2)
+            .map(|b| i16::from_le_bytes([b[0], b[1]]))
+            .collect();
+        self.uncommitted_ms += samples.len() as u64 * 1000 / u64::from(voice::RATE);
+        let Some(vad) = &mut self.vad else { return };
+        vad.push(&samples);
+        let events: Vec<VadEvent> = std::iter::from_fn(|| vad.poll()).collect();
+        for event in events {
+            match event {
+                VadEvent::SpeechStarted { audio_start_ms } => {
+                    self.on_speech_started(audio_start_ms).await
+                }
+                VadEvent::SpeechStopped { audio_end_ms } => {
+                    self.on_speech_stopped(audio_end_ms).await
+                }
+            }
+        }
+    }
+
+    async fn on_speech_started(&mut self, audio_start_ms: u64) {
+        let interrupt = self.vad_settings.is_some_and(|s| s.interrupt_response);
+        if interrupt && self.response.is_some() {
+            self.cancel_response("turn_detected").await;
+        }
+        let item_id = new_id("item_");
+        self.emit(server_event(
+            "input_audio_buffer.speech_started",
+            json!({ "audio_start_ms": audio_start_ms, "item_id": item_id }),
+        ))
+        .await;
+        self.user_turn = Some(UserTurn {
+            item_id,
+            start_ms: audio_start_ms,
+        });
+    }
+
+    async fn on_speech_stopped(&mut self, audio_end_ms: u64) {
+        let Some(turn) = self.user_turn.take() else {
+            return;
+        };
+        self.emit(server_event(
+            "input_audio_buffer.speech_stopped",
+            json!({ "audio_end_ms": audio_end_ms, "item_id": turn.item_id }),
+        ))
+        .await;
+        self.commit_user_item(turn.item_id, audio_end_ms.saturating_sub(turn.start_ms))
+            .await;
+        if self.vad_settings.is_some_and(|s| s.create_response) && self.response.is_none() {
+            self.start_response().await;
+        }
+    }
+
+    /// `input_audio_buffer.committed` and the user item it makes. The item carries no
+    /// transcript: the engine has no recogniser and will not invent one.
+    async fn commit_user_item(&mut self, item_id: String, audio_ms: u64) {
+        self.uncommitted_ms = 0;
+        let previous = self.last_item_id.replace(item_id.clone());
+        self.emit(server_event(
+            "input_audio_buffer.committed",
+            json!({ "item_id": item_id, "previous_item_id": previous }),
+        ))
+        .await;
+        let item = json!({
+            "id": item_id, "object": "realtime.item", "type": "message", "status": "completed",
+            "role": "user", "content": [{ "type": "input_audio", "transcript": null }],
+            "viva_audio_ms": audio_ms,
+        });
+        for kind in ["conversation.item.added", "conversation.item.done"] {
+            self.emit(server_event(
+                kind,
+                json!({ "previous_item_id": previous, "item": item }),
+            ))
+            .await;
+        }
+        let transcription_requested = self
+            .session
+            .0
+            .get("audio")
+            .and_then(|a| a.pointer("/input/transcription"))
+            .is_some_and(|t| !t.is_null());
+        if transcription_requested {
+            self.emit(server_event(
+                "conversation.item.input_audio_transcription.failed",
+                json!({
+                    "item_id": item_id,
+                    "content_index": 0,
+                    "error": {
+                        "type": "transcription_error",
+                        "code": "transcription_unavailable",
+                        "message": "The local engine has no speech recogniser: the answer is kept as audio, without a transcript.",
+                        "param": null,
+                    },
+                }),
+            ))
+            .await;
+        }
+    }
+
+    async fn on_client_event(&mut self, event: Value) {
+        let client_event_id = event
+            .get("event_id")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let id = client_event_id.as_deref();
+        match event_type(&event) {
+            "session.update" => {
+                let patch = event.get("session").cloned().unwrap_or(Value::Null);
+                let result = SessionConfig::from_value(patch, "session")
+                    .and_then(|p| self.session.merge(&p));
+                match result {
+                    Ok(()) => {
+                        if let Err(error) = self.apply_turn_detection() {
+                            tracing::error!(%error, "turn detector setup failed");
+                        }
+                        let session = self.session.effective(&self.session_id, MODEL, None);
+                        self.emit(server_event(
+                            "session.updated",
+                            json!({ "session": session }),
+                        ))
+                        .await;
+                    }
+                    Err(e) => {
+                        self.emit(error_event(
+                            "invalid_request_error",
+                            "invalid_session",
+                            &format!("{}: {}", e.param, e.message),
+                            id,
+                        ))
+                        .await;
+                    }
+                }
+            }
+            "response.create" => {
+                if self.response.is_some() {
+                    let message = "Conversation already has an active response in progress.";
+                    self.emit(error_event(
+                        "invalid_request_error",
+                        "conversation_already_has_active_response",
+                        message,
+                        id,
+                    ))
+                    .await;
+                } else {
+                    self.start_response().await;
+                }
+            }
+            "response.cancel" => {
+                if self.response.is_some() {
+                    self.cancel_response("client_cancelled").await;
+                } else {
+                    let message = "Cancellation failed: no active response found";
+                    self.emit(error_event(
+                        "invalid_request_error",
+                        "response_cancel_not_active",
+                        message,
+                        id,
+                    ))
+                    .await;
+                }
+            }
+            "input_audio_buffer.commit" => {
+                if self.uncommitted_ms < 100 {
+                    let message = format!(
+                        "Error committing input audio buffer: buffer too small. Expected at least 100ms of audio, but buffer only has {}ms of audio.",
+                        self.uncommitted_ms
+                    );
+                    self.emit(error_event(
+                        "invalid_request_error",
+                        "input_audio_buffer_commit_empty",
+                        &message,
+                        id,
+                    ))
+                    .await;
+                } else {
+                    let ms = self.uncommitted_ms;
+                    self.commit_user_item(new_id("item_"), ms).await;
+                }
+            }
+            "input_audio_buffer.clear" => {
+                self.uncommitted_ms = 0;
+                self.emit(server_event("input_audio_buffer.cleared", json!({})))
+                    .await;
+            }
+            "conversation.item.create" => {
+                let mut item = event.get("item").cloned().unwrap_or_else(|| json!({}));
+                if item.get("id").and_then(Value::as_str).is_none() {
+                    item["id"] = json!(new_id("item_"));
+                }
+                item["object"] = json!("realtime.item");
+                item["status"] = json!("completed");
+                let previous = self
+                    .last_item_id
+                    .replace(item["id"].as_str().unwrap_or_default().to_owned());
+                for kind in ["conversation.item.added", "conversation.item.done"] {
+                    self.emit(server_event(
+                        kind,
+                        json!({ "previous_item_id": previous, "item": item }),
+                    ))
+                    .await;
+                }
+            }
+            "conversation.item.truncate" => {
+                let fields = json!({
+                    "item_id": event.get("item_id").cloned().unwrap_or(Value::Null),
+                    "content_index": event.get("content_index").cloned().unwrap_or(json!(0)),
+                    "audio_end_ms": event.get("audio_end_ms").cloned().unwrap_or(json!(0)),
+                });
+                self.emit(server_event("conversation.item.truncated", fields))
+                    .await;
+            }
+            "conversation.item.delete" => {
+                let fields =
+                    json!({ "item_id": event.get("item_id").cloned().unwrap_or(Value::Null) });
+                self.emit(server_event("conversation.item.deleted", fields))
+                    .await;
+            }
+            // Playback is the call's business (WebRTC), not the model's.
+            "output_audio_buffer.clear" => {}
+            other => {
+                let message = format!(
+                    "Invalid value: '{other}'. Supported values are: 'session.update', 'input_audio_buffer.append', 'input_audio_buffer.commit', 'input_audio_buffer.clear', 'conversation.item.create', 'conversation.item.truncate', 'conversation.item.delete', 'response.create', 'response.cancel' and 'output_audio_buffer.clear'."
+                );
+                self.emit(error_event(
+                    "invalid_request_error",
+                    "unknown_event_type",
+                    &message,
+                    id,
+                ))
+                .await;
+            }
+        }
+    }
+
+    async fn start_response(&mut self) {
+        let turn = self.plan.turn(self.asked);
+        if turn.question_index.is_some() {
+            self.asked += 1;
+        }
+        let response_id = new_id("resp_");
+        let item_id = new_id("item_");
+        let previous = self.last_item_id.replace(item_id.clone());
+        let generator = Generator {
+            response_id: response_id.clone(),
+            item_id: item_id.clone(),
+            previous_item_id: previous,
+            voice: self.session.voice().to_owned(),
+            turn,
+            question_count: self.plan.questions.len(),
+            tx: self.generated_tx.clone(),
+        };
+        let task = tokio::spawn(generator.run());
+        self.response = Some(ActiveResponse {
+            id: response_id,
+            item_id,
+            task,
+        });
+    }
+
+    async fn cancel_response(&mut self, reason: &str) {
+        let Some(response) = self.response.take() else {
+            return;
+        };
+        response.task.abort();
+        let item = json!({
+            "id": response.item_id, "object": "realtime.item", "type": "message", "status": "incomplete",
+            "role": "assistant", "content": [],
+        });
+        self.emit(server_event(
+            "response.output_item.done",
+            json!({ "response_id": response.id, "output_index": 0, "item": item }),
+        ))
+        .await;
+        let done = json!({ "response": {
+            "id": response.id, "object": "realtime.response", "status": "cancelled",
+            "status_details": { "type": "cancelled", "reason": reason },
+            "output": [item], "usage": null, "output_modalities": ["audio"],
+        }});
+        self.emit(server_event("response.done", done)).await;
+    }
+}
+
+fn vad_config(settings: VadSettings) -> VadConfig {
+    VadConfig {
+        threshold: settings.threshold,
+        prefix_padding_ms: settings.prefix_padding_ms,
+        silence_duration_ms: settings.silence_duration_ms,
+    }
+}
+
+/// Produces the events of one interviewer turn.
+struct Generator {
+    response_id: String,
+    item_id: String,
+    previous_item_id: Option<String>,
+    voice: String,
+    turn: Turn,
+    question_count: usize,
+    tx: mpsc::Sender<(String, FromUpstream)>,
+}
+
+impl Generator {
+    async fn send(&self, kind: &str, fields: Value) -> bool {
+        self.tx
+            .send((
+                self.response_id.clone(),
+                FromUpstream::Event(server_event(kind, fields)),
+            ))
+            .await
+            .is_ok()
+    }
+
+    async fn run(self) {
+        let (rid, iid) = (self.response_id.clone(), self.item_id.clone());
+        let text = self.turn.text.clone();
+        if let Some(index) = self.turn.question_index {
+            let progress =
+                json!({ "question_index": index, "question_count": self.question_count });
+            self.send("viva.interview.progress", progress).await;
+        }
+        let response = |status: &str, output: Value| {
+            json!({
+                "id": rid, "object": "realtime.response", "status": status, "status_details": null,
+                "output": output, "usage": null, "output_modalities": ["audio"],
+                "audio": { "output": { "format": { "type": "audio/pcm", "rate": 24_000 }, "voice": self.voice } },
+            })
+        };
+        let item = |status: &str, transcript: Option<&str>| {
+            json!({
+                "id": iid, "object": "realtime.item", "type": "message", "status": status, "role": "assistant",
+                "content": match transcript { Some(t) => json!([{ "type": "output_audio", "transcript": t }]), None => json!([]) },
+            })
+        };
+        let location =
+            json!({ "response_id": rid, "item_id": iid, "output_index": 0, "content_index": 0 });
+        let with = |extra: Value| {
+            let mut fields = location.clone();
+            if let (Value::Object(f), Value::Object(e)) = (&mut fields, extra) {
+                f.extend(e);
+            }
+            fields
+        };
+        let steps = [
+            (
+                "response.created",
+                json!({ "response": response("in_progress", json!([])) }),
+            ),
+            (
+                "response.output_item.added",
+                json!({ "response_id": rid, "output_index": 0, "item": item("in_progress", None) }),
+            ),
+            (
+                "conversation.item.added",
+                json!({ "previous_item_id": self.previous_item_id, "item": item("in_progress", None) }),
+            ),
+            (
+                "response.content_part.added",
+                with(json!({ "part": { "type": "output_audio", "transcript": "" } })),
+            ),
+            (
+                "response.output_audio_transcript.delta",
+                with(json!({ "delta": text })),
+            ),
+        ];
+        for (kind, fields) in steps {
+            if !self.send(kind, fields).await {
+                return;
+            }
+        }
+        let (samples, _source) = voice::speak(&text, &self.voice).await;
+        for piece in samples.chunks(AUDIO_PIECE_SAMPLES) {
+            let pcm: Vec<u8> = piece.iter().flat_map(|s| s.to_le_bytes()).collect();
+            let audio = FromUpstream::Audio {
+                response_id: rid.clone(),
+                item_id: iid.clone(),
+                pcm: Bytes::from(pcm),
+            };
+            if self.tx.send((rid.clone(), audio)).await.is_err() {
+                return;
+            }
+        }
+        let done_item = item("completed", Some(&text));
+        let steps = [
+            ("response.output_audio.done", with(json!({}))),
+            (
+                "response.output_audio_transcript.done",
+                with(json!({ "transcript": text })),
+            ),
+            (
+                "response.content_part.done",
+                with(json!({ "part": { "type": "output_audio", "transcript": text } })),
+            ),
+            (
+                "response.output_item.done",
+                json!({ "response_id": rid, "output_index": 0, "item": done_item }),
+            ),
+            (
+                "conversation.item.done",
+                json!({ "previous_item_id": self.previous_item_id, "item": done_item }),
+            ),
+            (
+                "response.done",
+                json!({ "response": response("completed", json!([done_item])) }),
+            ),
+        ];
+        for (kind, fields) in steps {
+            if !self.send(kind, fields).await {
+                return;
+            }
+        }
+    }
+}

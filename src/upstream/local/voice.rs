@@ -1,0 +1,116 @@
+//! The local engine's voice: espeak-ng when it is installed, otherwise a short tone, so a
+//! machine without it still hears that the interviewer took its turn.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use crate::audio::resample_clip;
+use crate::audio::synth::sine;
+use crate::audio::wav::parse_wav;
+
+/// Output rate of the engine (the realtime protocol's pcm16 rate).
+pub(crate) const RATE: u32 = 24_000;
+
+static ESPEAK_MISSING: AtomicBool = AtomicBool::new(false);
+
+/// Where a clip of speech came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpeechSource {
+    /// Synthesised by espeak-ng.
+    Espeak,
+    /// A tone standing in for speech (espeak-ng missing or failed).
+    Tone,
+}
+
+/// The espeak-ng voice variant for an OpenAI voice name.
+fn espeak_variant(voice: &str) -> &'static str {
+    match voice {
+        "marin" | "coral" | "sage" | "shimmer" | "ballad" => "en-us+f3",
+        _ => "en-us+m3",
+    }
+}
+
+/// Speaks `text` as pcm16 mono at 24 kHz.
+pub(crate) async fn speak(text: &str, voice: &str) -> (Vec<i16>, SpeechSource) {
+    if !ESPEAK_MISSING.load(Ordering::Relaxed) {
+        match espeak(text, voice).await {
+            Ok(samples) if !samples.is_empty() => return (samples, SpeechSource::Espeak),
+            Ok(_) => tracing::warn!("espeak-ng produced no audio; using a tone"),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                tracing::warn!(
+                    "espeak-ng is not installed; the local interviewer speaks with a tone"
+                );
+                ESPEAK_MISSING.store(true, Ordering::Relaxed);
+            }
+            Err(error) => tracing::warn!(%error, "espeak-ng failed; using a tone"),
+        }
+    }
+    (tone(), SpeechSource::Tone)
+}
+
+async fn espeak(text: &str, voice: &str) -> std::io::Result<Vec<i16>> {
+    let output = tokio::time::timeout(
+        Duration::from_secs(20),
+        tokio::process::Command::new("espeak-ng")
+            .args([
+                "--stdout",
+                "-s",
+                "160",
+                "-v",
+                espeak_variant(voice),
+                "--",
+                text,
+            ])
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "espeak-ng timed out"))??;
+    if !output.status.success() {
+        return Err(std::io::Error::other(format!(
+            "espeak-ng exited with {}",
+            output.status
+        )));
+    }
+    let wav = parse_wav(&output.stdout).map_err(std::io::Error::other)?;
+    let mono: Vec<i16> = if wav.channels == 1 {
+        wav.samples
+    } else {
+        wav.samples
+            .chunks(usize::from(wav.channels))
+            .map(|frame| frame[0])
+            .collect()
+    };
+    resample_clip(&mono, wav.rate, RATE).map_err(std::io::Error::other)
+}
+
+/// Two soft beeps, 0.6 s in all.
+fn tone() -> Vec<i16> {
+    let beep = sine(RATE, 660.0, 0.2, RATE as usize / 5);
+    let mut out = Vec::with_capacity(RATE as usize * 6 / 10);
+    for _ in 0..2 {
+        let len = beep.len();
+        out.extend(beep.iter().enumerate().map(|(n, &s)| {
+            let edge = n.min(len - n).min(480) as f32 / 480.0; // 20 ms fades, no clicks
+            (f32::from(s) * edge) as i16
+        }));
+        out.extend(std::iter::repeat_n(0, RATE as usize / 10));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn speech_is_24k_audio_of_plausible_length() {
+        let (samples, source) = speak("Tell me about yourself.", "marin").await;
+        let seconds = samples.len() as f32 / RATE as f32;
+        match source {
+            SpeechSource::Espeak => assert!((0.8..4.0).contains(&seconds), "{seconds} s of speech"),
+            SpeechSource::Tone => assert_eq!(samples.len(), RATE as usize * 6 / 10),
+        }
+        assert!(samples.iter().any(|&s| s.abs() > 1_000), "audible");
+    }
+}
