@@ -131,6 +131,8 @@ struct Playback {
     item_id: Option<String>,
     /// All of the response's audio has arrived.
     audio_done: bool,
+    /// The response has not reported `response.done` yet.
+    active: bool,
     /// The response `output_audio_buffer.started` was sent for.
     announced: Option<String>,
 }
@@ -146,6 +148,7 @@ impl Playback {
             response_id: None,
             item_id: None,
             audio_done: false,
+            active: false,
             announced: None,
         }
     }
@@ -359,6 +362,7 @@ impl Call {
                     .and_then(Value::as_str)
                     .map(str::to_owned);
                 self.playback.audio_done = false;
+                self.playback.active = true;
                 self.outbound.begin_response();
             }
             "response.output_item.added" => {
@@ -374,6 +378,7 @@ impl Call {
                 self.playback.audio_done = true;
             }
             "response.done" => {
+                self.playback.active = false;
                 if !self.playback.audio_done {
                     self.outbound.finish_response();
                     self.playback.audio_done = true;
@@ -478,11 +483,12 @@ impl Call {
             ))
             .await;
         }
-        if !self.playback.audio_done && response_id.is_some() {
+        if self.playback.active && response_id.is_some() {
             self.expect_cancel_error = true;
             self.to_upstream(json!({ "type": "response.cancel" })).await;
-            self.playback.audio_done = true;
+            self.playback.active = false;
         }
+        self.playback.audio_done = true;
         if report.dropped_ms > 0 {
             if let Some(item_id) = self.playback.item_id.clone() {
                 let truncate = json!({ "type": "conversation.item.truncate", "item_id": item_id, "content_index": 0, "audio_end_ms": report.played_ms });

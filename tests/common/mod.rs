@@ -1,0 +1,316 @@
+//! Shared helpers of the integration tests: a server on loopback, real speech, a fake
+//! OpenAI Realtime upstream, and waiting on a synthetic peer's events.
+#![allow(dead_code, unreachable_pub)]
+
+use std::future::pending;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
+use viva::audio::resample_clip;
+use viva::audio::synth::{OwnedPacket, PacketiseOptions, packetise};
+use viva::audio::wav::parse_wav;
+use viva::config::ServeConfig;
+use viva::load::{ClientEvent, SyntheticPeer};
+use viva::server::{Running, start};
+
+/// Test settings with a data directory of its own.
+pub fn test_config() -> ServeConfig {
+    let mut config = ServeConfig::for_tests();
+    config.data_dir = std::env::temp_dir().join(format!("viva-test-{}", viva::ids::new_id("")));
+    config
+}
+
+/// Starts a server that runs until the test ends.
+pub async fn start_server(config: ServeConfig) -> Running {
+    start(config, pending()).await.expect("server starts")
+}
+
+/// `http://addr`.
+pub fn base_url(addr: SocketAddr) -> String {
+    format!("http://{addr}")
+}
+
+/// Mints a client secret through the API with the test server key.
+pub async fn mint_secret(addr: SocketAddr, body: Value) -> String {
+    let response = reqwest::Client::new()
+        .post(format!("{}/v1/realtime/client_secrets", base_url(addr)))
+        .bearer_auth("sk_test_bootstrap")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    body["value"].as_str().unwrap().to_owned()
+}
+
+/// Real speech from espeak-ng as 48 kHz mono samples.
+pub fn speech_48k(text: &str) -> Vec<i16> {
+    let output = std::process::Command::new("espeak-ng")
+        .args(["--stdout", "-s", "150", "-v", "en-us", "--", text])
+        .output()
+        .expect("espeak-ng is installed (scripts/install-deps --test)");
+    assert!(output.status.success(), "espeak-ng failed");
+    let wav = parse_wav(&output.stdout).unwrap();
+    resample_clip(&wav.samples, wav.rate, 48_000).unwrap()
+}
+
+/// Opus packets of `samples` (48 kHz) followed by `silence_ms` of encoded silence.
+pub fn speech_packets(samples: &[i16], silence_ms: usize) -> Vec<OwnedPacket> {
+    let mut signal = samples.to_vec();
+    signal.extend(std::iter::repeat_n(0, 48 * silence_ms));
+    packetise(&signal, &PacketiseOptions::default()).unwrap()
+}
+
+/// Sends packets in real time (20 ms apart) from a background task.
+pub fn send_paced(
+    peer: std::sync::Arc<SyntheticPeer>,
+    packets: Vec<OwnedPacket>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(Duration::from_millis(20));
+        for packet in packets {
+            ticker.tick().await;
+            let _ = peer
+                .send_opus(
+                    packet.sequence_number,
+                    packet.timestamp,
+                    packet.marker,
+                    packet.payload.into(),
+                )
+                .await;
+        }
+    })
+}
+
+/// Normalised cross-correlation at the best lag of `output` behind `reference`.
+pub fn best_correlation(reference: &[i16], output: &[i16], max_lag: usize) -> (f64, usize) {
+    let len = reference.len().min(output.len().saturating_sub(max_lag));
+    let mut best = (f64::MIN, 0);
+    for lag in 0..=max_lag {
+        let (mut ab, mut aa, mut bb) = (0f64, 0f64, 0f64);
+        for n in 0..len {
+            let (x, y) = (f64::from(reference[n]), f64::from(output[n + lag]));
+            ab += x * y;
+            aa += x * x;
+            bb += y * y;
+        }
+        let c = ab / (aa * bb).sqrt().max(1e-9);
+        if c > best.0 {
+            best = (c, lag);
+        }
+    }
+    best
+}
+
+/// Collects a peer's events until `done` says so or `timeout` passes; returns them all.
+pub async fn collect_until(
+    peer: &mut SyntheticPeer,
+    timeout: Duration,
+    mut done: impl FnMut(&[ClientEvent]) -> bool,
+) -> Vec<ClientEvent> {
+    let deadline = Instant::now() + timeout;
+    let mut seen = Vec::new();
+    while !done(&seen) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, peer.events.recv()).await {
+            Ok(Some(event)) => seen.push(event),
+            _ => break,
+        }
+    }
+    seen
+}
+
+/// The server events among `events`.
+pub fn server_events(events: &[ClientEvent]) -> Vec<&Value> {
+    events
+        .iter()
+        .filter_map(|e| {
+            if let ClientEvent::ServerEvent(v) = e {
+                Some(v)
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+/// Whether a server event of `kind` is among `events`.
+pub fn has_event(events: &[ClientEvent], kind: &str) -> bool {
+    server_events(events).iter().any(|e| e["type"] == kind)
+}
+
+/// Number of audio packets among `events`.
+pub fn audio_packets(events: &[ClientEvent]) -> usize {
+    events
+        .iter()
+        .filter(|e| matches!(e, ClientEvent::Audio { .. }))
+        .count()
+}
+
+/// Waits for the peer to connect.
+pub async fn connected(peer: &mut SyntheticPeer) -> Vec<ClientEvent> {
+    let events = collect_until(peer, Duration::from_secs(10), |seen| {
+        seen.iter().any(|e| {
+            matches!(
+                e,
+                ClientEvent::State(webrtc::peer_connection::RTCPeerConnectionState::Connected)
+            )
+        })
+    })
+    .await;
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            ClientEvent::State(webrtc::peer_connection::RTCPeerConnectionState::Connected)
+        )),
+        "peer did not connect: {events:?}"
+    );
+    events
+}
+
+/// A fake OpenAI Realtime server: accepts one WebSocket per call, reports every client
+/// event it receives and the handshake's headers, and sends what the test tells it to.
+pub struct FakeUpstream {
+    /// `ws://127.0.0.1:port/v1/realtime`.
+    pub url: String,
+    /// Per accepted connection: (request path+query, Authorization header).
+    pub handshakes: mpsc::UnboundedReceiver<(String, String)>,
+    /// Client events received, in order, from any connection.
+    pub received: mpsc::UnboundedReceiver<Value>,
+    /// Server events to send on the current connection.
+    pub send: mpsc::UnboundedSender<Value>,
+}
+
+impl FakeUpstream {
+    pub async fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("ws://{}/v1/realtime", listener.local_addr().unwrap());
+        let (handshake_tx, handshakes) = mpsc::unbounded_channel();
+        let (received_tx, received) = mpsc::unbounded_channel();
+        let (send, mut to_send) = mpsc::unbounded_channel::<Value>();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let handshake_tx = handshake_tx.clone();
+                let callback = move |request: &Request, response: Response| {
+                    let auth = request
+                        .headers()
+                        .get("authorization")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_owned();
+                    let _ = handshake_tx.send((request.uri().to_string(), auth));
+                    Ok(response)
+                };
+                let Ok(mut socket) = tokio_tungstenite::accept_hdr_async(stream, callback).await
+                else {
+                    continue;
+                };
+                let created = json!({"type": "session.created", "event_id": "event_fake0", "session": {"id": "sess_fake", "type": "realtime"}});
+                let _ = socket.send(Message::text(created.to_string())).await;
+                loop {
+                    tokio::select! {
+                        frame = socket.next() => match frame {
+                            Some(Ok(Message::Text(text))) => {
+                                if let Ok(value) = serde_json::from_str::<Value>(&text) {
+                                    let _ = received_tx.send(value);
+                                }
+                            }
+                            Some(Ok(_)) => {}
+                            _ => break,
+                        },
+                        Some(event) = to_send.recv() => {
+                            if event["type"] == "fake.drop_connection" {
+                                break;
+                            }
+                            if socket.send(Message::text(event.to_string())).await.is_err() {
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        Self {
+            url,
+            handshakes,
+            received,
+            send,
+        }
+    }
+
+    /// Client events received so far (without waiting).
+    pub fn drain(&mut self) -> Vec<Value> {
+        std::iter::from_fn(|| self.received.try_recv().ok()).collect()
+    }
+
+    /// Waits up to `timeout` for a client event matching `pred`; returns all events seen.
+    pub async fn wait_for(
+        &mut self,
+        timeout: Duration,
+        pred: impl Fn(&Value) -> bool,
+    ) -> Vec<Value> {
+        let deadline = Instant::now() + timeout;
+        let mut seen = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, self.received.recv()).await {
+                Ok(Some(event)) => {
+                    let hit = pred(&event);
+                    seen.push(event);
+                    if hit {
+                        return seen;
+                    }
+                }
+                _ => return seen,
+            }
+        }
+    }
+}
+
+/// The audio of `input_audio_buffer.append` events, concatenated.
+pub fn appended_audio(events: &[Value]) -> Vec<i16> {
+    use base64::Engine;
+    events
+        .iter()
+        .filter(|e| e["type"] == "input_audio_buffer.append")
+        .flat_map(|e| {
+            base64::engine::general_purpose::STANDARD
+                .decode(e["audio"].as_str().unwrap())
+                .unwrap()
+        })
+        .collect::<Vec<u8>>()
+        .chunks_exact(2)
+        .map(|b| i16::from_le_bytes([b[0], b[1]]))
+        .collect()
+}
+
+/// `response.output_audio.delta` events carrying `ms` of a tone at 24 kHz, in 100 ms pieces.
+pub fn tone_deltas(response_id: &str, item_id: &str, ms: usize) -> Vec<Value> {
+    use base64::Engine;
+    let tone = viva::audio::synth::sine(24_000, 300.0, 0.3, 24 * ms);
+    tone.chunks(2_400)
+        .map(|piece| {
+            let bytes: Vec<u8> = piece.iter().flat_map(|s| s.to_le_bytes()).collect();
+            json!({"type": "response.output_audio.delta", "event_id": viva::ids::new_id("event_"), "response_id": response_id, "item_id": item_id,
+                   "output_index": 0, "content_index": 0, "delta": base64::engine::general_purpose::STANDARD.encode(bytes)})
+        })
+        .collect()
+}
+
+/// The start of a response: `response.created` and its assistant item.
+pub fn response_start(response_id: &str, item_id: &str) -> Vec<Value> {
+    vec![
+        json!({"type": "response.created", "event_id": "event_r1", "response": {"id": response_id, "object": "realtime.response", "status": "in_progress", "output": []}}),
+        json!({"type": "response.output_item.added", "event_id": "event_r2", "response_id": response_id, "output_index": 0,
+               "item": {"id": item_id, "type": "message", "role": "assistant", "status": "in_progress", "content": []}}),
+        json!({"type": "response.output_audio_transcript.delta", "event_id": "event_r3", "response_id": response_id, "item_id": item_id,
+               "output_index": 0, "content_index": 0, "delta": "Tell me about"}),
+    ]
+}
