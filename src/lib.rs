@@ -11,6 +11,7 @@ pub mod audio;
 pub mod config;
 pub mod credentials;
 pub mod ids;
+pub mod interview;
 pub mod load;
 pub mod peer;
 pub mod realtime;

@@ -11,11 +11,12 @@ use tokio::net::TcpListener;
 use crate::api::{self, AppContext, AppState};
 use crate::audio::OutboundConfig;
 use crate::config::{ServeConfig, UpstreamKind};
-use crate::credentials::SecretKey;
+use crate::credentials::{JwtKeys, SecretKey};
 use crate::ids::random_bytes;
+use crate::interview::builtin_templates;
 use crate::peer::PeerSettings;
 use crate::session::{CallRegistry, Control};
-use crate::store::MemoryStore;
+use crate::store::{IntegratorStore, SqliteStore};
 use crate::upstream::Upstream;
 use crate::upstream::local::LocalUpstream;
 use crate::upstream::openai::OpenAiUpstream;
@@ -69,8 +70,21 @@ fn key_from(
     Ok(key)
 }
 
+/// The database file in the data directory.
+pub fn database_path(data_dir: &Path) -> std::path::PathBuf {
+    data_dir.join("viva.db")
+}
+
+/// Opens the store in `data_dir`, creating and migrating it if needed.
+pub async fn open_store(data_dir: &Path) -> Result<SqliteStore, StartError> {
+    std::fs::create_dir_all(data_dir).map_err(io(format!("creating {}", data_dir.display())))?;
+    SqliteStore::open(&database_path(data_dir))
+        .await
+        .map_err(|e| StartError::Config(format!("database: {e}")))
+}
+
 /// Builds the services behind the API.
-pub fn build_state(config: ServeConfig) -> Result<AppState, StartError> {
+pub async fn build_state(config: ServeConfig) -> Result<AppState, StartError> {
     std::fs::create_dir_all(&config.data_dir)
         .map_err(io(format!("creating {}", config.data_dir.display())))?;
     let api_key = key_from(
@@ -110,12 +124,19 @@ pub fn build_state(config: ServeConfig) -> Result<AppState, StartError> {
         complexity: config.opus_complexity,
         ..OutboundConfig::default()
     };
+    let store = open_store(&config.data_dir).await?;
+    store
+        .seed_templates(&builtin_templates(), crate::session::unix_ms())
+        .await
+        .map_err(|e| StartError::Config(format!("database: {e}")))?;
+    let jwt = JwtKeys::new(format!("jwt:{signing_key}").as_bytes());
     Ok(AppState(Arc::new(AppContext {
         api_key,
         secrets: SecretKey::new(signing_key.into_bytes()),
         calls: CallRegistry::new(config.max_calls),
         upstream,
-        store: Arc::new(MemoryStore::default()),
+        store: Arc::new(store),
+        jwt,
         peer,
         outbound,
         config,
@@ -139,7 +160,7 @@ pub async fn start(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<Running, StartError> {
     let listen = config.listen;
-    let state = build_state(config)?;
+    let state = build_state(config).await?;
     let listener = TcpListener::bind(listen)
         .await
         .map_err(io(format!("binding {listen}")))?;

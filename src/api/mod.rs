@@ -1,7 +1,11 @@
 //! The HTTP API: axum routers, one file per resource, one error type that renders JSON.
 
+mod auth;
+mod detail;
 mod error;
+mod interviews;
 mod realtime;
+mod templates;
 mod web;
 
 use std::sync::Arc;
@@ -12,14 +16,16 @@ use axum::http::HeaderMap;
 use axum::routing::get;
 use serde_json::json;
 
+pub use auth::Principal;
+pub use detail::DetailError;
 pub use error::ApiError;
 
 use crate::audio::OutboundConfig;
 use crate::config::ServeConfig;
-use crate::credentials::SecretKey;
+use crate::credentials::{JwtKeys, SecretKey};
 use crate::peer::PeerSettings;
 use crate::session::CallRegistry;
-use crate::store::CallStore;
+use crate::store::Store;
 use crate::upstream::Upstream;
 
 /// The largest request body accepted anywhere (SDP offers are 3–8 KB).
@@ -41,8 +47,10 @@ pub struct AppContext {
     pub calls: Arc<CallRegistry>,
     /// The realtime model.
     pub upstream: Arc<dyn Upstream>,
-    /// Transcripts and call records.
-    pub store: Arc<dyn CallStore>,
+    /// Signs and verifies users' JWTs.
+    pub jwt: JwtKeys,
+    /// Everything persisted: keys, users, templates, interviews, calls.
+    pub store: Arc<dyn Store>,
     /// Media sockets.
     pub peer: PeerSettings,
     /// The interviewer voice's encoder settings.
@@ -62,6 +70,9 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/health", get(health))
         .merge(realtime::router())
+        .merge(auth::router())
+        .merge(templates::router())
+        .merge(interviews::router())
         .merge(web::router())
         .fallback(|| async { ApiError::not_found("not_found", "No such endpoint.") })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -111,5 +122,12 @@ impl AppState {
                 "Incorrect API key provided.",
             )),
         }
+    }
+}
+
+impl AppState {
+    /// TURN credentials for `opaque_id` (placeholder until the TURN module lands).
+    pub(crate) fn turn_credentials(&self, _opaque_id: &str) -> serde_json::Value {
+        serde_json::Value::Null
     }
 }

@@ -12,8 +12,9 @@ use serde_json::{Value, json};
 
 use super::{ApiError, AppState, MAX_BODY_BYTES, bearer, same_secret};
 use crate::credentials::client_secret::{DEFAULT_TTL, TTL_RANGE};
-use crate::credentials::{ClientSecret, SecretError};
+use crate::credentials::{ClientSecret, SecretError, SecretScope};
 use crate::ids::new_id;
+use crate::interview::Status;
 use crate::peer::{self, PeerError};
 use crate::realtime::SessionConfig;
 use crate::session::{CallParts, Control, spawn_call, unix_ms};
@@ -28,6 +29,10 @@ pub(super) fn router() -> Router<AppState> {
         .route("/v1/realtime/calls", post(create_call))
         .route("/v1/realtime/calls/{call_id}", get(get_call))
         .route("/v1/realtime/calls/{call_id}/hangup", post(hangup))
+        .route(
+            "/v1/realtime/calls/{call_id}/question",
+            post(switch_question),
+        )
         .route("/api/demo/client_secret", post(create_demo_secret))
 }
 
@@ -60,7 +65,7 @@ impl AppState {
     }
 
     fn mint(&self, session: SessionConfig, ttl: u64) -> Value {
-        let (value, claims) = self.secrets.mint(session, ttl, now_secs());
+        let (value, claims) = self.secrets.mint(session, None, ttl, now_secs());
         let session =
             claims
                 .session
@@ -165,6 +170,7 @@ struct CallRequest {
     offer: String,
     session: SessionConfig,
     secret_id: String,
+    scope: Option<SecretScope>,
 }
 
 /// `POST /v1/realtime/calls`: `application/sdp` with a client secret, or `multipart/form-data`
@@ -176,6 +182,10 @@ async fn create_call(
 ) -> Result<Response, ApiError> {
     let call = read_call_request(&state, request).await?;
     peer::check_offer(&call.offer).map_err(peer_error)?;
+    let interview_id = match &call.scope {
+        Some(scope) => Some(state.check_interview_open(&scope.interview_id).await?),
+        None => None,
+    };
     let slot = state.calls.reserve().map_err(|_| {
         ApiError::unavailable(
             "too_many_calls",
@@ -212,12 +222,18 @@ async fn create_call(
         .map_err(peer_error)?;
     state
         .store
-        .call_started(&call_id, &call.secret_id, unix_ms())
+        .call_started(
+            &call_id,
+            &call.secret_id,
+            interview_id.as_deref(),
+            unix_ms(),
+        )
         .await
         .map_err(ApiError::internal)?;
     spawn_call(CallParts {
         call_id: call_id.clone(),
         secret_id: call.secret_id,
+        interview_id,
         peer,
         peer_events,
         upstream,
@@ -284,14 +300,15 @@ async fn read_call_request(state: &AppState, request: Request) -> Result<CallReq
             offer,
             session: secret.session,
             secret_id: secret.id,
+            scope: secret.scope,
         });
     }
     if content_type.starts_with("multipart/form-data") {
-        let (mut session, secret_id) = if same_secret(&token, &state.api_key) {
-            (SessionConfig::default(), "server_key".to_owned())
+        let (mut session, secret_id, scope) = if same_secret(&token, &state.api_key) {
+            (SessionConfig::default(), "server_key".to_owned(), None)
         } else {
             let secret = state.verify_secret(&token)?;
-            (secret.session, secret.id)
+            (secret.session, secret.id, secret.scope)
         };
         let mut multipart = Multipart::from_request(request, state)
             .await
@@ -329,6 +346,7 @@ async fn read_call_request(state: &AppState, request: Request) -> Result<CallReq
             offer,
             session,
             secret_id,
+            scope,
         });
     }
     Err(ApiError::unsupported_media_type(
@@ -399,4 +417,85 @@ async fn get_call(
     let mut body = serde_json::to_value(record).map_err(ApiError::internal)?;
     body["live"] = json!(live);
     Ok(axum::Json(body))
+}
+
+impl AppState {
+    /// Interview-bound secrets work only while their interview exists and is not completed.
+    async fn check_interview_open(&self, interview_id: &str) -> Result<String, ApiError> {
+        let interview = self
+            .store
+            .interview(interview_id)
+            .await
+            .map_err(ApiError::internal)?;
+        match interview {
+            None => Err(ApiError::forbidden(
+                "interview_not_found",
+                "The interview of this token no longer exists.",
+            )),
+            Some(i) if i.status == Status::Completed => Err(ApiError::forbidden(
+                "interview_completed",
+                "The interview of this token is completed.",
+            )),
+            Some(i) => Ok(i.id),
+        }
+    }
+}
+
+/// `POST /v1/realtime/calls/{call_id}/question` with a question token (`Authorization: Bearer
+/// ek_…` from `/api/v1/interviews/{id}/questions/{n}/token`): switches the live call to that
+/// question without new SDP. The upstream gets a `session.update` with the question's
+/// instructions; the candidate's audio never stops.
+async fn switch_question(
+    State(state): State<AppState>,
+    Path(call_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    let token = bearer(&headers).ok_or_else(|| {
+        ApiError::unauthorized(
+            "missing_authorization",
+            "Send a question token as `Authorization: Bearer ek_…`.",
+        )
+    })?;
+    let secret = state.verify_secret(token)?;
+    let (scope, question) = match &secret.scope {
+        Some(
+            scope @ SecretScope {
+                question: Some(n), ..
+            },
+        ) => (scope.clone(), *n),
+        _ => {
+            return Err(ApiError::bad_request(
+                "not_a_question_token",
+                "This client secret is not bound to an interview question.",
+            ));
+        }
+    };
+    let call = state
+        .calls
+        .get(&call_id)
+        .ok_or_else(|| ApiError::not_found("call_not_found", format!("No live call {call_id}.")))?;
+    if call.interview_id.as_deref() != Some(scope.interview_id.as_str()) {
+        return Err(ApiError::forbidden(
+            "wrong_interview",
+            "This question token belongs to another interview than the call.",
+        ));
+    }
+    state.check_interview_open(&scope.interview_id).await?;
+    let mut patch = secret.session.0.clone();
+    patch.remove("type");
+    let update =
+        json!({ "type": "session.update", "event_id": new_id("event_"), "session": patch });
+    call.control
+        .send(Control::ClientEvent(update))
+        .await
+        .map_err(|_| ApiError::not_found("call_not_found", "The call has ended."))?;
+    if let Ok(Some(mut interview)) = state.store.interview(&scope.interview_id).await {
+        interview.progress_data["current_question"] = json!(question);
+        if let Err(error) = state.store.update_interview(&interview).await {
+            tracing::warn!(%error, "could not record the current question");
+        }
+    }
+    Ok(axum::Json(
+        json!({ "call_id": call_id, "interview_id": scope.interview_id, "question_number": question }),
+    ))
 }

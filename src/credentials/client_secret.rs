@@ -41,6 +41,22 @@ pub struct ClientSecret {
     pub exp: u64,
     /// The session configuration a call opened with this secret starts with.
     pub session: SessionConfig,
+    /// The interview (and question) the secret is bound to, for secrets minted by the
+    /// integrator API; `None` for plain realtime client secrets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<SecretScope>,
+}
+
+/// What an interview-bound secret may be used for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretScope {
+    /// The interview.
+    pub interview_id: String,
+    /// The candidate it belongs to.
+    pub user_id: String,
+    /// The question (1-based) for question tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub question: Option<u32>,
 }
 
 /// Why a presented secret was refused.
@@ -64,14 +80,21 @@ impl SecretKey {
         Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes keys of any length")
     }
 
-    /// Mints a secret for `session`, valid `ttl` seconds from `now` (Unix seconds). The TTL is
-    /// clamped to [`TTL_RANGE`] by the caller's validation.
-    pub fn mint(&self, session: SessionConfig, ttl: u64, now: u64) -> (String, ClientSecret) {
+    /// Mints a secret for `session` (bound to `scope` if given), valid `ttl` seconds from `now`
+    /// (Unix seconds). The TTL is clamped to [`TTL_RANGE`] by the caller's validation.
+    pub fn mint(
+        &self,
+        session: SessionConfig,
+        scope: Option<SecretScope>,
+        ttl: u64,
+        now: u64,
+    ) -> (String, ClientSecret) {
         let claims = ClientSecret {
             id: new_id("cs_"),
             iat: now,
             exp: now + ttl,
             session,
+            scope,
         };
         let json = serde_json::to_vec(&claims).expect("claims serialise");
         let body = format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(json));
@@ -116,7 +139,7 @@ mod tests {
     #[test]
     fn a_minted_secret_verifies_until_it_expires() {
         let key = SecretKey::new(b"0123456789abcdef".to_vec());
-        let (token, claims) = key.mint(session(), 600, 1_000);
+        let (token, claims) = key.mint(session(), None, 600, 1_000);
         assert!(token.starts_with("ek_"));
         assert_eq!(key.verify(&token, 1_000).unwrap(), claims);
         assert_eq!(
@@ -124,13 +147,20 @@ mod tests {
             Some("Ask about Rust")
         );
         assert_eq!(key.verify(&token, 1_601), Err(SecretError::Expired));
+        let scope = SecretScope {
+            interview_id: "i1".into(),
+            user_id: "u1".into(),
+            question: Some(2),
+        };
+        let (token, _) = key.mint(session(), Some(scope.clone()), 60, 1_000);
+        assert_eq!(key.verify(&token, 1_000).unwrap().scope, Some(scope));
     }
 
     #[test]
     fn forged_altered_or_foreign_secrets_are_invalid() {
         let key = SecretKey::new(b"0123456789abcdef".to_vec());
         let other = SecretKey::new(b"fedcba9876543210".to_vec());
-        let (token, _) = key.mint(session(), 600, 1_000);
+        let (token, _) = key.mint(session(), None, 600, 1_000);
         assert_eq!(other.verify(&token, 1_000), Err(SecretError::Invalid));
         // Extend the expiry inside the claims, keep the signature.
         let (body, sig) = token.rsplit_once('.').unwrap();

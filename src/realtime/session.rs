@@ -274,6 +274,7 @@ impl SessionConfig {
         });
         if let Value::Object(full_map) = &mut full {
             merge_objects(full_map, &self.0);
+            full_map.remove("viva");
             if let Some(Value::Object(td)) = full_map
                 .get_mut("audio")
                 .and_then(|a| a.pointer_mut("/input/turn_detection"))

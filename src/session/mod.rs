@@ -9,7 +9,7 @@ pub use call::{CallParts, Control, spawn_call};
 pub use registry::{CallHandle, CallRegistry, Full, Slot};
 
 /// Milliseconds since the Unix epoch, for records.
-pub(crate) fn unix_ms() -> u64 {
+pub fn unix_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)

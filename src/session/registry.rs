@@ -12,6 +12,8 @@ use super::Control;
 pub struct CallHandle {
     /// The client secret that opened it (who may hang it up).
     pub secret_id: String,
+    /// The interview it belongs to, if its secret was bound to one.
+    pub interview_id: Option<String>,
     /// Control messages to the call's actor.
     pub control: mpsc::Sender<Control>,
 }
@@ -127,6 +129,7 @@ mod tests {
             "rtc_a",
             CallHandle {
                 secret_id: "cs".into(),
+                interview_id: None,
                 control,
             },
         );

@@ -36,11 +36,13 @@ impl CallStore for MemoryStore {
         &self,
         call_id: &str,
         secret_id: &str,
+        interview_id: Option<&str>,
         at_ms: u64,
     ) -> Result<(), StoreError> {
         let record = CallRecord {
             call_id: call_id.into(),
             secret_id: secret_id.into(),
+            interview_id: interview_id.map(str::to_owned),
             started_at_ms: at_ms,
             ended_at_ms: None,
             end_reason: None,
@@ -91,7 +93,7 @@ mod tests {
     #[tokio::test]
     async fn items_are_added_then_completed_in_place() {
         let store = MemoryStore::default();
-        store.call_started("rtc_1", "cs_1", 10).await.unwrap();
+        store.call_started("rtc_1", "cs_1", None, 10).await.unwrap();
         let item = |text: Option<&str>, audio_ms| TranscriptItem {
             item_id: "item_1".into(),
             role: Role::User,

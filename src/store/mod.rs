@@ -1,14 +1,18 @@
-//! Persistence of what a call produces, behind a trait so a database can take over.
-//!
-//! Until the SQLite store lands (the integrator API issue), calls keep their transcripts in
-//! [`MemoryStore`]: items are recorded as they arrive, but a restart loses them.
+//! Persistence behind traits, so PostgreSQL can follow SQLite: integrators' keys, users,
+//! templates and interviews ([`IntegratorStore`]) and what calls produce ([`CallStore`]).
+//! [`SqliteStore`] is the embedded default (one file, WAL, migrations embedded);
+//! [`MemoryStore`] keeps calls in memory for unit tests.
 
 mod memory;
+mod sqlite;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 pub use memory::MemoryStore;
+pub use sqlite::SqliteStore;
+
+use crate::interview::{Interview, Status, Template};
 
 /// Who said something.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,6 +49,8 @@ pub struct CallRecord {
     pub call_id: String,
     /// The client secret that opened it.
     pub secret_id: String,
+    /// The interview it belongs to, if its secret was bound to one.
+    pub interview_id: Option<String>,
     /// Start, Unix milliseconds.
     pub started_at_ms: u64,
     /// End, Unix milliseconds, once over.
@@ -63,11 +69,13 @@ pub struct StoreError(pub String);
 /// Where calls and their transcripts are kept.
 #[async_trait]
 pub trait CallStore: Send + Sync {
-    /// Records a new call.
+    /// Records a new call, opened by `secret_id`, for `interview_id` if the secret was bound
+    /// to one.
     async fn call_started(
         &self,
         call_id: &str,
         secret_id: &str,
+        interview_id: Option<&str>,
         at_ms: u64,
     ) -> Result<(), StoreError>;
     /// Records the end of a call.
@@ -78,3 +86,90 @@ pub trait CallStore: Send + Sync {
     /// A call with its items, if known.
     async fn call(&self, call_id: &str) -> Result<Option<CallRecord>, StoreError>;
 }
+
+/// A candidate (or any person an integrator acts for).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    /// Its id (UUID).
+    pub id: String,
+    /// Email, unique.
+    pub email: String,
+}
+
+/// An integrator's API key, without its secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeyInfo {
+    /// Its id (`key_…`).
+    pub id: String,
+    /// A name for people.
+    pub name: String,
+    /// The first characters of the key, to recognise it.
+    pub prefix: String,
+    /// Whether it may act as an administrator (e.g. filter interviews by user).
+    pub admin: bool,
+    /// Creation, Unix ms.
+    pub created_at_ms: u64,
+    /// Revocation, Unix ms.
+    pub revoked_at_ms: Option<u64>,
+}
+
+/// Which interviews to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InterviewFilter {
+    /// Only this user's.
+    pub user_id: Option<String>,
+    /// Only with this status.
+    pub status: Option<Status>,
+    /// Skip this many (oldest first).
+    pub skip: u32,
+    /// At most this many.
+    pub limit: u32,
+}
+
+/// Where integrators' data lives.
+#[async_trait]
+pub trait IntegratorStore: Send + Sync {
+    /// The user with `email`, created on first sight.
+    async fn user_for_email(&self, email: &str, now_ms: u64) -> Result<User, StoreError>;
+    /// The user `id`, if any.
+    async fn user(&self, id: &str) -> Result<Option<User>, StoreError>;
+
+    /// Creates an API key; returns it with its secret, which is not stored (only a hash is).
+    async fn create_api_key(
+        &self,
+        name: &str,
+        admin: bool,
+        now_ms: u64,
+    ) -> Result<(ApiKeyInfo, String), StoreError>;
+    /// The live (not revoked) key whose secret is `secret`.
+    async fn api_key_for_secret(&self, secret: &str) -> Result<Option<ApiKeyInfo>, StoreError>;
+    /// All keys, revoked ones included.
+    async fn api_keys(&self) -> Result<Vec<ApiKeyInfo>, StoreError>;
+    /// Revokes the key with this id or prefix; false if none matched.
+    async fn revoke_api_key(&self, id_or_prefix: &str, now_ms: u64) -> Result<bool, StoreError>;
+
+    /// Adds templates that are not there yet (built-ins on first start).
+    async fn seed_templates(&self, templates: &[Template], now_ms: u64) -> Result<(), StoreError>;
+    /// All templates.
+    async fn templates(&self) -> Result<Vec<Template>, StoreError>;
+    /// The template `id`.
+    async fn template(&self, id: &str) -> Result<Option<Template>, StoreError>;
+    /// Stores a new template.
+    async fn create_template(&self, template: &Template, now_ms: u64) -> Result<(), StoreError>;
+
+    /// Stores a new interview.
+    async fn create_interview(&self, interview: &Interview) -> Result<(), StoreError>;
+    /// The interview `id`.
+    async fn interview(&self, id: &str) -> Result<Option<Interview>, StoreError>;
+    /// Interviews matching `filter`, oldest first.
+    async fn interviews(&self, filter: &InterviewFilter) -> Result<Vec<Interview>, StoreError>;
+    /// Saves an interview's status, completion and progress.
+    async fn update_interview(&self, interview: &Interview) -> Result<(), StoreError>;
+    /// Deletes an interview; false if it did not exist.
+    async fn delete_interview(&self, id: &str) -> Result<bool, StoreError>;
+}
+
+/// Everything Viva persists.
+pub trait Store: IntegratorStore + CallStore {}
+
+impl<T: IntegratorStore + CallStore> Store for T {}

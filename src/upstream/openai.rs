@@ -108,6 +108,8 @@ fn upstream_session(session: &SessionConfig) -> Value {
     let mut map = session.0.clone();
     map.insert("type".into(), json!("realtime"));
     map.remove("model");
+    // Viva's own extension (the local engine's question plan): OpenAI rejects unknown fields.
+    map.remove("viva");
     Value::Object(map)
 }
 
@@ -237,8 +239,13 @@ impl Relay {
                         Some(ToUpstream::Audio(pcm)) => {
                             json!({ "type": "input_audio_buffer.append", "audio": STANDARD.encode(&pcm) }).to_string()
                         }
-                        Some(ToUpstream::Event(event)) => {
+                        Some(ToUpstream::Event(mut event)) => {
                             self.remember(&event);
+                            if event_type(&event) == "session.update" {
+                                if let Some(Ok(session)) = event.get("session").cloned().map(|s| SessionConfig::from_value(s, "session")) {
+                                    event["session"] = upstream_session(&session);
+                                }
+                            }
                             event.to_string()
                         }
                     };

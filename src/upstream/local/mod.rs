@@ -103,6 +103,8 @@ struct Engine {
     response: Option<ActiveResponse>,
     generated_tx: mpsc::Sender<(String, FromUpstream)>,
     generated_rx: mpsc::Receiver<(String, FromUpstream)>,
+    /// The engine's own plan, for sessions that bring none.
+    base_plan: QuestionPlan,
 }
 
 impl Engine {
@@ -126,9 +128,21 @@ impl Engine {
             response: None,
             generated_tx,
             generated_rx,
+            base_plan: QuestionPlan::default(),
         };
+        engine.base_plan = engine.plan.clone();
+        engine.apply_plan();
         engine.apply_turn_detection()?;
         Ok(engine)
+    }
+
+    /// Takes the session's own question plan (`viva`), if it brings one.
+    fn apply_plan(&mut self) {
+        let session = serde_json::Value::Object(self.session.0.clone());
+        if let Some((plan, start)) = QuestionPlan::from_session(&session, &self.base_plan) {
+            self.plan = plan;
+            self.asked = start;
+        }
     }
 
     fn apply_turn_detection(&mut self) -> Result<(), crate::audio::AudioError> {
@@ -296,10 +310,14 @@ impl Engine {
         match event_type(&event) {
             "session.update" => {
                 let patch = event.get("session").cloned().unwrap_or(Value::Null);
+                let patch_has_plan = patch.get("viva").is_some();
                 let result = SessionConfig::from_value(patch, "session")
                     .and_then(|p| self.session.merge(&p));
                 match result {
                     Ok(()) => {
+                        if patch_has_plan {
+                            self.apply_plan();
+                        }
                         if let Err(error) = self.apply_turn_detection() {
                             tracing::error!(%error, "turn detector setup failed");
                         }

@@ -1,0 +1,374 @@
+//! `/api/v1/interviews`: the seed's Interview API. Interviews, their credentials (TURN and a
+//! realtime session token) and per-question session tokens.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::auth::{Principal, valid_email};
+use super::detail::{DetailError, DetailJson};
+use crate::credentials::SecretScope;
+use crate::interview::{Interview, Status, Template, rfc3339};
+use crate::realtime::SessionConfig;
+use crate::session::unix_ms;
+use crate::store::InterviewFilter;
+
+/// Question-token lifetimes (seconds): allowed range and default.
+pub(crate) const QUESTION_TTL: std::ops::RangeInclusive<u64> = 300..=7_200;
+/// Default lifetime of session and question tokens.
+pub(crate) const DEFAULT_TOKEN_TTL: u64 = 3_600;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/interviews", get(list).post(create))
+        .route("/api/v1/interviews/", get(list).post(create))
+        .route(
+            "/api/v1/interviews/{interview_id}",
+            get(fetch).patch(update).delete(remove),
+        )
+        .route(
+            "/api/v1/interviews/{interview_id}/credentials",
+            post(credentials),
+        )
+        .route(
+            "/api/v1/interviews/{interview_id}/questions/{question_number}/token",
+            get(question_token),
+        )
+}
+
+#[derive(Debug, Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    skip: Option<u32>,
+    #[serde(default)]
+    limit: Option<u32>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    user_id: Option<String>,
+}
+
+/// `GET /api/v1/interviews/`: a user's own interviews; an API key's view is the organisation's.
+async fn list(
+    State(state): State<AppState>,
+    caller: Principal,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Vec<Value>>, DetailError> {
+    let Query(query) = query.map_err(|e| DetailError::bad_request(e.body_text()))?;
+    let status = match query.status.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(Status::parse(s).ok_or_else(|| {
+            DetailError::bad_request("status must be \"in-progress\" or \"completed\"")
+        })?),
+    };
+    if query.user_id.is_some() && !caller.is_admin() {
+        return Err(DetailError::forbidden(
+            "Filtering by user_id requires an admin API key",
+        ));
+    }
+    let user_id = match &caller {
+        Principal::User { user_id } => Some(user_id.clone()),
+        Principal::ApiKey { .. } => query.user_id,
+    };
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=1_000).contains(&limit) {
+        return Err(DetailError::bad_request("limit must be between 1 and 1000"));
+    }
+    let filter = InterviewFilter {
+        user_id,
+        status,
+        skip: query.skip.unwrap_or(0),
+        limit,
+    };
+    let interviews = state.store.interviews(&filter).await?;
+    Ok(Json(interviews.iter().map(Interview::to_json).collect()))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewInterview {
+    template_id: String,
+    /// With an API key: the candidate the interview is for (created on first sight).
+    #[serde(default)]
+    email: Option<String>,
+    /// Extra context for the interviewer (role, company).
+    #[serde(default)]
+    context: Option<String>,
+}
+
+/// `POST /api/v1/interviews/`.
+async fn create(
+    State(state): State<AppState>,
+    caller: Principal,
+    DetailJson(body): DetailJson<NewInterview>,
+) -> Result<(StatusCode, Json<Value>), DetailError> {
+    let user_id = match (&caller, &body.email) {
+        (Principal::User { user_id }, _) => user_id.clone(),
+        (Principal::ApiKey { .. }, Some(email)) => {
+            state
+                .store
+                .user_for_email(valid_email(email)?, unix_ms())
+                .await?
+                .id
+        }
+        (Principal::ApiKey { .. }, None) => {
+            return Err(DetailError::bad_request(
+                "With an API key, give the candidate's \"email\"",
+            ));
+        }
+    };
+    let template = state
+        .store
+        .template(&body.template_id)
+        .await?
+        .ok_or_else(|| DetailError::not_found("Template not found"))?;
+    let interview = Interview {
+        id: uuid::Uuid::new_v4().to_string(),
+        user_id,
+        template_id: template.id.clone(),
+        status: Status::InProgress,
+        started_at_ms: unix_ms(),
+        completed_at_ms: None,
+        progress_data: Interview::initial_progress(),
+        questions: template.plan(),
+        context: body.context.filter(|c| !c.trim().is_empty()),
+    };
+    state.store.create_interview(&interview).await?;
+    Ok((StatusCode::CREATED, Json(interview.to_json())))
+}
+
+impl AppState {
+    /// The interview `id` if the caller may see it: 404 when missing, 403 when someone else's.
+    pub(crate) async fn owned_interview(
+        &self,
+        caller: &Principal,
+        id: &str,
+    ) -> Result<Interview, DetailError> {
+        let interview = self
+            .store
+            .interview(id)
+            .await?
+            .ok_or_else(|| DetailError::not_found("Interview not found"))?;
+        if !caller.may_access(&interview.user_id) {
+            return Err(DetailError::forbidden(
+                "Not allowed to access this interview",
+            ));
+        }
+        Ok(interview)
+    }
+}
+
+async fn fetch(
+    State(state): State<AppState>,
+    caller: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, DetailError> {
+    Ok(Json(state.owned_interview(&caller, &id).await?.to_json()))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InterviewPatch {
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    progress_data: Option<Value>,
+}
+
+/// `PATCH /api/v1/interviews/{id}`: status and progress; completing sets `completed_at`.
+async fn update(
+    State(state): State<AppState>,
+    caller: Principal,
+    Path(id): Path<String>,
+    DetailJson(patch): DetailJson<InterviewPatch>,
+) -> Result<Json<Value>, DetailError> {
+    let mut interview = state.owned_interview(&caller, &id).await?;
+    if let Some(status) = patch.status {
+        let status = Status::parse(&status).ok_or_else(|| {
+            DetailError::bad_request("status must be \"in-progress\" or \"completed\"")
+        })?;
+        if status != interview.status {
+            interview.completed_at_ms = (status == Status::Completed).then(unix_ms);
+            interview.status = status;
+        }
+    }
+    if let Some(progress) = patch.progress_data {
+        if !progress.is_object() {
+            return Err(DetailError::bad_request("progress_data must be an object"));
+        }
+        interview.progress_data = progress;
+    }
+    state.store.update_interview(&interview).await?;
+    Ok(Json(interview.to_json()))
+}
+
+/// `DELETE /api/v1/interviews/{id}`: 204; its tokens are refused from then on.
+async fn remove(
+    State(state): State<AppState>,
+    caller: Principal,
+    Path(id): Path<String>,
+) -> Result<StatusCode, DetailError> {
+    state.owned_interview(&caller, &id).await?;
+    state.store.delete_interview(&id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The realtime session a question (or the whole interview) runs with: instructions for it,
+/// and for the local engine the plan and where to start in it (`viva`, stripped before
+/// anything reaches OpenAI).
+pub(crate) fn interview_session(
+    interview: &Interview,
+    template: &Template,
+    question: Option<usize>,
+) -> SessionConfig {
+    let instructions = interview.instructions(template, question);
+    let value = json!({
+        "type": "realtime",
+        "instructions": instructions,
+        "audio": {
+            "input": {
+                "transcription": { "model": "whisper-1" },
+                "turn_detection": { "type": "server_vad", "threshold": 0.5, "prefix_padding_ms": 300, "silence_duration_ms": 500 },
+            },
+            "output": { "voice": "alloy" },
+        },
+        "viva": { "questions": interview.questions, "start": question.map_or(0, |n| n - 1), "only": question.is_some() },
+    });
+    SessionConfig::from_value(value, "session").expect("a valid session")
+}
+
+/// The seed's session-object shape around a freshly minted client secret.
+fn session_token(
+    state: &AppState,
+    interview: &Interview,
+    template: &Template,
+    question: Option<usize>,
+    ttl: u64,
+) -> Value {
+    let session = interview_session(interview, template, question);
+    let scope = SecretScope {
+        interview_id: interview.id.clone(),
+        user_id: interview.user_id.clone(),
+        question: question.map(|n| n as u32),
+    };
+    let (value, claims) = state
+        .secrets
+        .mint(session.clone(), Some(scope), ttl, unix_ms() / 1000);
+    let effective = session.effective("", &state.upstream.model(), Some(claims.exp));
+    let audio_input = &effective["audio"]["input"];
+    let mut id = format!("sess_{}_{}", interview.id, interview.user_id);
+    if let Some(n) = question {
+        id.push_str(&format!("_{n}"));
+    }
+    let mut token = json!({
+        "id": id,
+        "object": "realtime.session",
+        "model": state.upstream.model(),
+        "modalities": ["audio", "text"],
+        "instructions": session.instructions(),
+        "voice": session.voice(),
+        "input_audio_format": "pcm16",
+        "output_audio_format": "pcm16",
+        "input_audio_transcription": audio_input["transcription"],
+        "turn_detection": audio_input["turn_detection"],
+        "tools": [],
+        "tool_choice": "none",
+        "temperature": 0.8,
+        "max_response_output_tokens": "inf",
+        "client_secret": { "value": value, "expires_at": claims.exp },
+        "interview_id": interview.id,
+        "user_id": interview.user_id,
+        "expires_at": rfc3339(claims.exp * 1000),
+        "ttl": ttl,
+        "join_url": format!("/join?token={value}"),
+    });
+    if let Some(n) = question {
+        token["question_number"] = json!(n);
+    }
+    token
+}
+
+impl AppState {
+    /// An open (not completed) interview the caller may use, with its template.
+    async fn open_interview(
+        &self,
+        caller: &Principal,
+        id: &str,
+    ) -> Result<(Interview, Template), DetailError> {
+        let interview = self.owned_interview(caller, id).await?;
+        if interview.status == Status::Completed {
+            return Err(DetailError::bad_request("Interview is completed"));
+        }
+        let template = self
+            .store
+            .template(&interview.template_id)
+            .await?
+            .ok_or_else(|| DetailError::internal("template of an interview is missing"))?;
+        Ok((interview, template))
+    }
+}
+
+/// `POST /api/v1/interviews/{id}/credentials`: TURN credentials and a realtime session token.
+async fn credentials(
+    State(state): State<AppState>,
+    caller: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, DetailError> {
+    let (interview, template) = state.open_interview(&caller, &id).await?;
+    let session_token = session_token(&state, &interview, &template, None, DEFAULT_TOKEN_TTL);
+    let turn = state.turn_credentials(&format!("{}_{}", interview.id, interview.user_id));
+    Ok(Json(
+        json!({ "turn_credentials": turn, "session_token": session_token }),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+struct TtlQuery {
+    #[serde(default)]
+    ttl: Option<u64>,
+}
+
+/// `GET /api/v1/interviews/{id}/questions/{n}/token?ttl=`: a session token for question `n`.
+async fn question_token(
+    State(state): State<AppState>,
+    caller: Principal,
+    Path((id, number)): Path<(String, String)>,
+    query: Result<Query<TtlQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, DetailError> {
+    let Query(query) = query.map_err(|_| {
+        DetailError::bad_request(format!(
+            "ttl must be a number of seconds between {} and {}",
+            QUESTION_TTL.start(),
+            QUESTION_TTL.end()
+        ))
+    })?;
+    let ttl = query.ttl.unwrap_or(DEFAULT_TOKEN_TTL);
+    if !QUESTION_TTL.contains(&ttl) {
+        return Err(DetailError::bad_request(format!(
+            "ttl must be between {} and {}",
+            QUESTION_TTL.start(),
+            QUESTION_TTL.end()
+        )));
+    }
+    let (interview, template) = state.open_interview(&caller, &id).await?;
+    let n: usize = number
+        .parse()
+        .map_err(|_| DetailError::bad_request("question_number must be a positive integer"))?;
+    if n == 0 || n > interview.questions.len() {
+        return Err(DetailError::bad_request(format!(
+            "question_number must be between 1 and {}",
+            interview.questions.len()
+        )));
+    }
+    Ok(Json(session_token(
+        &state,
+        &interview,
+        &template,
+        Some(n),
+        ttl,
+    )))
+}
