@@ -182,6 +182,24 @@ impl SyntheticPeer {
     /// secret) and applies its answer. The connection completes in the background: watch
     /// `events` for `State(Connected)`.
     pub async fn call(base_url: &str, token: &str) -> Result<Self, ClientError> {
+        Self::call_with(base_url, token, None).await
+    }
+
+    /// Like [`SyntheticPeer::call`], but posts the offer as `multipart/form-data` with a
+    /// `session` part (OpenAI's server-side variant, used with the server key).
+    pub async fn call_multipart(
+        base_url: &str,
+        server_key: &str,
+        session: &Value,
+    ) -> Result<Self, ClientError> {
+        Self::call_with(base_url, server_key, Some(session)).await
+    }
+
+    async fn call_with(
+        base_url: &str,
+        token: &str,
+        multipart_session: Option<&Value>,
+    ) -> Result<Self, ClientError> {
         let (events_tx, events) = mpsc::channel(EVENT_CAPACITY);
         let gathered = Arc::new(Notify::new());
         let mut media = MediaEngine::default();
@@ -243,11 +261,27 @@ impl SyntheticPeer {
 
         let http = reqwest::Client::new();
         let offer_sent_at = Instant::now();
-        let response = http
+        let request = http
             .post(format!("{base_url}/v1/realtime/calls"))
-            .bearer_auth(token)
-            .header("Content-Type", "application/sdp")
-            .body(offer_sdp)
+            .bearer_auth(token);
+        let request = match multipart_session {
+            None => request
+                .header("Content-Type", "application/sdp")
+                .body(offer_sdp),
+            Some(session) => {
+                let boundary = format!("viva{}", rand::random::<u64>());
+                let body = format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"sdp\"\r\nContent-Type: application/sdp\r\n\r\n{offer_sdp}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"session\"\r\nContent-Type: application/json\r\n\r\n{session}\r\n--{boundary}--\r\n"
+                );
+                request
+                    .header(
+                        "Content-Type",
+                        format!("multipart/form-data; boundary={boundary}"),
+                    )
+                    .body(body)
+            }
+        };
+        let response = request
             .send()
             .await
             .map_err(|e| ClientError::Unreachable(e.to_string()))?;
