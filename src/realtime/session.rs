@@ -158,26 +158,26 @@ impl SessionConfig {
             param: format!("{param}.{field}"),
             message,
         };
-        if let Some(kind) = self.0.get("type") {
-            if kind != "realtime" {
-                return Err(err(
-                    "type",
-                    format!("unsupported session type {kind}; Viva runs \"realtime\" sessions"),
-                ));
-            }
+        if let Some(kind) = self.0.get("type")
+            && kind != "realtime"
+        {
+            return Err(err(
+                "type",
+                format!("unsupported session type {kind}; Viva runs \"realtime\" sessions"),
+            ));
         }
-        if let Some(instructions) = self.0.get("instructions") {
-            if !instructions.is_string() {
-                return Err(err("instructions", "instructions must be a string".into()));
-            }
+        if let Some(instructions) = self.0.get("instructions")
+            && !instructions.is_string()
+        {
+            return Err(err("instructions", "instructions must be a string".into()));
         }
-        if let Some(voice) = self.pointer("/audio/output/voice") {
-            if !(voice.is_string() || voice.get("id").is_some_and(Value::is_string)) {
-                return Err(err(
-                    "audio.output.voice",
-                    "voice must be a name or {\"id\": …}".into(),
-                ));
-            }
+        if let Some(voice) = self.pointer("/audio/output/voice")
+            && !(voice.is_string() || voice.get("id").is_some_and(Value::is_string))
+        {
+            return Err(err(
+                "audio.output.voice",
+                "voice must be a name or {\"id\": …}".into(),
+            ));
         }
         if let Some(format) = self.pointer("/audio/input/format") {
             let pcm24 = format.get("type") == Some(&json!("audio/pcm"))
@@ -189,15 +189,15 @@ impl SessionConfig {
                 ));
             }
         }
-        if let Some(turn) = self.pointer("/audio/input/turn_detection") {
-            if !turn.is_null() {
-                TurnDetection::deserialize(turn).map_err(|e| {
-                    err(
-                        "audio.input.turn_detection",
-                        format!("invalid turn_detection: {e}"),
-                    )
-                })?;
-            }
+        if let Some(turn) = self.pointer("/audio/input/turn_detection")
+            && !turn.is_null()
+        {
+            TurnDetection::deserialize(turn).map_err(|e| {
+                err(
+                    "audio.input.turn_detection",
+                    format!("invalid turn_detection: {e}"),
+                )
+            })?;
         }
         Ok(())
     }
@@ -280,10 +280,10 @@ impl SessionConfig {
                 .and_then(|a| a.pointer_mut("/input/turn_detection"))
             {
                 // Report the defaults the engine applies inside turn_detection too.
-                if let Ok(parsed) = TurnDetection::deserialize(Value::Object(td.clone())) {
-                    if let Ok(Value::Object(filled)) = serde_json::to_value(parsed) {
-                        *td = filled;
-                    }
+                if let Ok(parsed) = TurnDetection::deserialize(Value::Object(td.clone()))
+                    && let Ok(Value::Object(filled)) = serde_json::to_value(parsed)
+                {
+                    *td = filled;
                 }
             }
         }

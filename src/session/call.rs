@@ -269,7 +269,7 @@ impl Call {
     }
 
     /// Sends an event to the candidate, or holds it until the data channel opens.
-    async fn to_client(&mut self, event: &Value) {
+    async fn send_to_client(&mut self, event: &Value) {
         let text = event.to_string();
         match &self.data_channel {
             Some(channel) => {
@@ -286,7 +286,7 @@ impl Call {
         }
     }
 
-    async fn to_upstream(&mut self, event: Value) {
+    async fn send_to_upstream(&mut self, event: Value) {
         if self.upstream.send(ToUpstream::Event(event)).await.is_err() {
             tracing::debug!(call_id = %self.id, "upstream gone");
         }
@@ -299,7 +299,7 @@ impl Call {
             }
             Ok(_) => {
                 let message = "Client events are JSON objects with a string \"type\".";
-                self.to_client(&error_event(
+                self.send_to_client(&error_event(
                     "invalid_request_error",
                     "invalid_event",
                     message,
@@ -309,7 +309,7 @@ impl Call {
             }
             Err(e) => {
                 let message = format!("The event is not valid JSON: {e}");
-                self.to_client(&error_event(
+                self.send_to_client(&error_event(
                     "invalid_request_error",
                     "invalid_json",
                     &message,
@@ -329,11 +329,11 @@ impl Call {
                     .cloned()
                     .map(|s| SessionConfig::from_value(s, "session"));
                 match checked {
-                    Some(Ok(_)) => self.to_upstream(event).await,
+                    Some(Ok(_)) => self.send_to_upstream(event).await,
                     Some(Err(e)) => {
                         let id = event.get("event_id").and_then(Value::as_str);
                         let message = format!("{}: {}", e.param, e.message);
-                        self.to_client(&error_event(
+                        self.send_to_client(&error_event(
                             "invalid_request_error",
                             "invalid_session",
                             &message,
@@ -343,7 +343,7 @@ impl Call {
                     }
                     None => {
                         let id = event.get("event_id").and_then(Value::as_str);
-                        self.to_client(&error_event(
+                        self.send_to_client(&error_event(
                             "invalid_request_error",
                             "missing_session",
                             "session.update needs a \"session\" object",
@@ -353,7 +353,7 @@ impl Call {
                     }
                 }
             }
-            _ => self.to_upstream(event).await,
+            _ => self.send_to_upstream(event).await,
         }
     }
 
@@ -368,13 +368,13 @@ impl Call {
                 self.playback.active = true;
                 self.outbound.begin_response();
             }
-            "response.output_item.added" => {
-                if event.pointer("/item/role").and_then(Value::as_str) == Some("assistant") {
-                    self.playback.item_id = event
-                        .pointer("/item/id")
-                        .and_then(Value::as_str)
-                        .map(str::to_owned);
-                }
+            "response.output_item.added"
+                if event.pointer("/item/role").and_then(Value::as_str) == Some("assistant") =>
+            {
+                self.playback.item_id = event
+                    .pointer("/item/id")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
             }
             "response.output_audio.done" => {
                 self.outbound.finish_response();
@@ -463,7 +463,7 @@ impl Call {
             "session.update" => return, // not a server event; never echo
             _ => {}
         }
-        self.to_client(&event).await;
+        self.send_to_client(&event).await;
     }
 
     async fn record(&mut self, item: TranscriptItem) {
@@ -480,7 +480,7 @@ impl Call {
         self.playback.talking = false;
         let response_id = self.playback.response_id.clone();
         if let Some(announced) = self.playback.announced.take() {
-            self.to_client(&server_event(
+            self.send_to_client(&server_event(
                 "output_audio_buffer.cleared",
                 json!({ "response_id": announced }),
             ))
@@ -488,24 +488,25 @@ impl Call {
         }
         if self.playback.active && response_id.is_some() {
             self.expect_cancel_error = true;
-            self.to_upstream(json!({ "type": "response.cancel" })).await;
+            self.send_to_upstream(json!({ "type": "response.cancel" }))
+                .await;
             self.playback.active = false;
         }
         self.playback.audio_done = true;
-        if report.dropped_ms > 0 {
-            if let Some(item_id) = self.playback.item_id.clone() {
-                let truncate = json!({ "type": "conversation.item.truncate", "item_id": item_id, "content_index": 0, "audio_end_ms": report.played_ms });
-                self.to_upstream(truncate).await;
-                let item = TranscriptItem {
-                    item_id,
-                    role: Role::Assistant,
-                    text: None,
-                    audio_ms: None,
-                    truncated_at_ms: Some(report.played_ms),
-                    at_ms: unix_ms(),
-                };
-                self.record(item).await;
-            }
+        if report.dropped_ms > 0
+            && let Some(item_id) = self.playback.item_id.clone()
+        {
+            let truncate = json!({ "type": "conversation.item.truncate", "item_id": item_id, "content_index": 0, "audio_end_ms": report.played_ms });
+            self.send_to_upstream(truncate).await;
+            let item = TranscriptItem {
+                item_id,
+                role: Role::Assistant,
+                text: None,
+                audio_ms: None,
+                truncated_at_ms: Some(report.played_ms),
+                at_ms: unix_ms(),
+            };
+            self.record(item).await;
         }
         tracing::debug!(call_id = %self.id, played_ms = report.played_ms, dropped_ms = report.dropped_ms, "playback cut");
     }
@@ -519,14 +520,14 @@ impl Call {
             Ok(Some(frame)) => Bytes::copy_from_slice(frame.payload),
             Ok(None) => {
                 self.playback.talking = false;
-                if self.playback.audio_done {
-                    if let Some(response_id) = self.playback.announced.take() {
-                        self.to_client(&server_event(
-                            "output_audio_buffer.stopped",
-                            json!({ "response_id": response_id }),
-                        ))
-                        .await;
-                    }
+                if self.playback.audio_done
+                    && let Some(response_id) = self.playback.announced.take()
+                {
+                    self.send_to_client(&server_event(
+                        "output_audio_buffer.stopped",
+                        json!({ "response_id": response_id }),
+                    ))
+                    .await;
                 }
                 return;
             }
@@ -545,15 +546,15 @@ impl Call {
             }
             self.playback.talking = true;
         }
-        if self.playback.announced.is_none() {
-            if let Some(response_id) = self.playback.response_id.clone() {
-                self.to_client(&server_event(
-                    "output_audio_buffer.started",
-                    json!({ "response_id": response_id }),
-                ))
-                .await;
-                self.playback.announced = Some(response_id);
-            }
+        if self.playback.announced.is_none()
+            && let Some(response_id) = self.playback.response_id.clone()
+        {
+            self.send_to_client(&server_event(
+                "output_audio_buffer.started",
+                json!({ "response_id": response_id }),
+            ))
+            .await;
+            self.playback.announced = Some(response_id);
         }
         let (sequence, timestamp) = (self.playback.sequence, self.playback.timestamp);
         if let Err(error) = self

@@ -54,14 +54,13 @@ pub(crate) async fn read_track(
 /// Sends every ready chunk upstream; false once the upstream is gone.
 async fn forward(inbound: &mut Inbound, upstream: &mpsc::Sender<ToUpstream>) -> bool {
     while let Some(event) = inbound.poll() {
-        if let InboundEvent::Audio(pcm) = event {
-            if upstream
+        if let InboundEvent::Audio(pcm) = event
+            && upstream
                 .send(ToUpstream::Audio(Bytes::copy_from_slice(pcm)))
                 .await
                 .is_err()
-            {
-                return false;
-            }
+        {
+            return false;
         }
     }
     true

@@ -219,14 +219,13 @@ impl Relay {
 
     /// Keeps the latest session configuration, to restore it after a reconnect.
     fn remember(&mut self, event: &Value) {
-        if event_type(event) == "session.update" {
-            if let Some(Ok(patch)) = event
+        if event_type(event) == "session.update"
+            && let Some(Ok(patch)) = event
                 .get("session")
                 .cloned()
                 .map(|s| SessionConfig::from_value(s, "session"))
-            {
-                let _ = self.session.merge(&patch);
-            }
+        {
+            let _ = self.session.merge(&patch);
         }
     }
 
@@ -241,11 +240,10 @@ impl Relay {
                         }
                         Some(ToUpstream::Event(mut event)) => {
                             self.remember(&event);
-                            if event_type(&event) == "session.update" {
-                                if let Some(Ok(session)) = event.get("session").cloned().map(|s| SessionConfig::from_value(s, "session")) {
+                            if event_type(&event) == "session.update"
+                                && let Some(Ok(session)) = event.get("session").cloned().map(|s| SessionConfig::from_value(s, "session")) {
                                     event["session"] = upstream_session(&session);
                                 }
-                            }
                             event.to_string()
                         }
                     };
@@ -255,11 +253,10 @@ impl Relay {
                 }
                 frame = socket.next() => match frame {
                     Some(Ok(Message::Text(text))) => {
-                        if let Some(message) = parse_server_event(&text) {
-                            if self.out.send(message).await.is_err() {
+                        if let Some(message) = parse_server_event(&text)
+                            && self.out.send(message).await.is_err() {
                                 return Stop::CallEnded;
                             }
-                        }
                     }
                     Some(Ok(Message::Close(frame))) => return Stop::SocketLost(format!("closed by upstream: {frame:?}")),
                     Some(Ok(_)) => {}

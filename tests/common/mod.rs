@@ -198,6 +198,8 @@ impl FakeUpstream {
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 let handshake_tx = handshake_tx.clone();
+                // The handshake callback's signature is tokio-tungstenite's.
+                #[allow(clippy::result_large_err)]
                 let callback = move |request: &Request, response: Response| {
                     let auth = request
                         .headers()
