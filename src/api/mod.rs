@@ -16,7 +16,7 @@ pub use error::ApiError;
 
 use crate::audio::OutboundConfig;
 use crate::config::ServeConfig;
-use crate::credentials::SecretKey;
+use crate::credentials::{SecretKey, TurnCredentials, TurnSecrets, TurnUrls};
 use crate::peer::PeerSettings;
 use crate::session::CallRegistry;
 use crate::store::CallStore;
@@ -37,6 +37,10 @@ pub struct AppContext {
     pub api_key: String,
     /// Signs and verifies client secrets.
     pub secrets: SecretKey,
+    /// Signs TURN REST credentials (shared with the TURN server).
+    pub turn_secrets: TurnSecrets,
+    /// Where clients reach TURN: the embedded server or coturn.
+    pub turn_urls: TurnUrls,
     /// Live calls.
     pub calls: Arc<CallRegistry>,
     /// The realtime model.
@@ -98,6 +102,13 @@ pub(crate) fn same_secret(a: &str, b: &str) -> bool {
 }
 
 impl AppState {
+    /// TURN REST credentials for `opaque_id` (an id, never personal data), valid for `ttl`
+    /// seconds from now, with the advertised TURN URLs.
+    pub fn mint_turn(&self, opaque_id: &str, ttl: u64) -> TurnCredentials {
+        let now = crate::session::unix_ms() / 1000;
+        self.turn_secrets.mint(opaque_id, ttl, now, &self.turn_urls)
+    }
+
     /// Checks the server API key.
     pub(crate) fn require_server_key(&self, headers: &HeaderMap) -> Result<(), ApiError> {
         match bearer(headers) {

@@ -28,6 +28,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/v1/realtime/calls", post(create_call))
         .route("/v1/realtime/calls/{call_id}", get(get_call))
         .route("/v1/realtime/calls/{call_id}/hangup", post(hangup))
+        .route("/v1/realtime/ice_servers", get(ice_servers))
         .route("/api/demo/client_secret", post(create_demo_secret))
 }
 
@@ -132,6 +133,32 @@ async fn create_client_secret(
         })?,
     };
     Ok(axum::Json(state.mint(session, ttl)))
+}
+
+/// `GET /v1/realtime/ice_servers` (client secret): the ICE servers the candidate's browser
+/// should use for its call, with fresh TURN REST credentials named after the secret's id.
+/// `ice_servers` is empty when no TURN server is advertised.
+async fn ice_servers(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    let token = bearer(&headers).ok_or_else(|| {
+        ApiError::unauthorized(
+            "missing_authorization",
+            "Send a client secret as `Authorization: Bearer ek_…`.",
+        )
+    })?;
+    let secret = state.verify_secret(token)?;
+    let turn = state.mint_turn(&secret.id, state.config.turn_ttl);
+    let servers = if turn.urls.is_empty() {
+        Vec::new()
+    } else {
+        vec![json!({ "urls": turn.urls, "username": turn.username, "credential": turn.password })]
+    };
+    Ok((
+        [(header::CACHE_CONTROL, "no-store")],
+        axum::Json(json!({ "ice_servers": servers, "expires_at": turn.expiration })),
+    ))
 }
 
 /// `POST /api/demo/client_secret`: the start page's own short-lived secret, only where the
