@@ -6,6 +6,9 @@ use std::ops::RangeInclusive;
 use std::path::PathBuf;
 use std::str::FromStr;
 
+/// The standard TURN/STUN port.
+pub const DEFAULT_TURN_PORT: u16 = 3478;
+
 /// Which realtime model the calls talk to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum UpstreamKind {
@@ -38,6 +41,29 @@ impl FromStr for PortRange {
             return Err(format!("empty or invalid range {s:?}"));
         }
         Ok(Self(low..=high))
+    }
+}
+
+/// Where the embedded TURN server listens: an address, or `off` (e.g. when coturn runs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TurnListen {
+    /// No embedded TURN server.
+    Off,
+    /// Listen (UDP) there.
+    On(SocketAddr),
+}
+
+impl FromStr for TurnListen {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "off" | "none" | "false" => Ok(Self::Off),
+            other => other
+                .parse()
+                .map(Self::On)
+                .map_err(|_| format!("expected IP:PORT or `off`, got {s:?}")),
+        }
     }
 }
 
@@ -106,6 +132,35 @@ pub struct ServeConfig {
     /// Opus encoder complexity for the interviewer's voice (0-10).
     #[arg(long, env = "VIVA_OPUS_COMPLEXITY", default_value_t = 5, value_parser = clap::value_parser!(u8).range(0..=10))]
     pub opus_complexity: u8,
+
+    /// Shared secret of TURN REST credentials (the embedded TURN server's, or coturn's
+    /// `static-auth-secret`). Generated and saved in the data directory when not given.
+    #[arg(long, env = "VIVA_TURN_SECRET", hide_env_values = true)]
+    pub turn_secret: Option<String>,
+
+    /// The TURN secret before the last rotation: still accepted, never used to sign.
+    #[arg(long, env = "VIVA_TURN_SECRET_PREVIOUS", hide_env_values = true)]
+    pub turn_secret_previous: Option<String>,
+
+    /// Host name or IP clients reach TURN at. Default: `--public-ip`, else the listen IP.
+    #[arg(long, env = "VIVA_TURN_HOST")]
+    pub turn_host: Option<String>,
+
+    /// TURN/STUN port advertised to clients. Default: the embedded server's bound port, else 3478.
+    #[arg(long, env = "VIVA_TURN_PORT")]
+    pub turn_port: Option<u16>,
+
+    /// TURN-over-TLS port advertised (`turns:`) when an external TURN server (coturn) is used.
+    #[arg(long, env = "VIVA_TURN_TLS_PORT", default_value_t = 443)]
+    pub turn_tls_port: u16,
+
+    /// Where the embedded TURN server listens (UDP), or `off`. Default: `<listen IP>:3478`.
+    #[arg(long, env = "VIVA_TURN_LISTEN")]
+    pub turn_listen: Option<TurnListen>,
+
+    /// Lifetime of the TURN credentials handed out, in seconds.
+    #[arg(long, env = "VIVA_TURN_TTL", default_value_t = 86_400)]
+    pub turn_ttl: u64,
 }
 
 impl ServeConfig {
@@ -132,6 +187,28 @@ impl ServeConfig {
         self.demo || self.listen.ip().is_loopback()
     }
 
+    /// Where the embedded TURN server binds, if it runs.
+    pub fn turn_bind(&self) -> Option<SocketAddr> {
+        match self.turn_listen {
+            Some(TurnListen::Off) => None,
+            Some(TurnListen::On(addr)) => Some(addr),
+            None => Some(SocketAddr::new(self.listen.ip(), DEFAULT_TURN_PORT)),
+        }
+    }
+
+    /// The TURN host advertised: `--turn-host`, else the public IP, else the listen IP unless
+    /// it is unspecified (0.0.0.0), in which case no TURN server is advertised.
+    pub fn turn_advertised_host(&self) -> Option<String> {
+        if let Some(host) = &self.turn_host {
+            return Some(host.clone());
+        }
+        if let Some(ip) = self.public_ip {
+            return Some(ip.to_string());
+        }
+        let ip = self.listen.ip();
+        (!ip.is_unspecified()).then(|| ip.to_string())
+    }
+
     /// Settings for tests: loopback, ephemeral ports, local engine, fixed keys.
     pub fn for_tests() -> Self {
         Self {
@@ -149,6 +226,13 @@ impl ServeConfig {
             max_calls: 50,
             demo: false,
             opus_complexity: 5,
+            turn_secret: Some("test-turn-secret".into()),
+            turn_secret_previous: None,
+            turn_host: None,
+            turn_port: None,
+            turn_tls_port: 443,
+            turn_listen: Some(TurnListen::On(SocketAddr::from(([127, 0, 0, 1], 0)))),
+            turn_ttl: 86_400,
         }
     }
 }
@@ -166,6 +250,37 @@ mod tests {
         assert!("50100-50000".parse::<PortRange>().is_err());
         assert!("0-10".parse::<PortRange>().is_err());
         assert!("5000".parse::<PortRange>().is_err());
+    }
+
+    #[test]
+    fn turn_listen_parses_addresses_and_off() {
+        assert_eq!("off".parse::<TurnListen>().unwrap(), TurnListen::Off);
+        assert_eq!(
+            "0.0.0.0:3478".parse::<TurnListen>().unwrap(),
+            TurnListen::On(SocketAddr::from(([0, 0, 0, 0], 3478)))
+        );
+        assert!("3478".parse::<TurnListen>().is_err());
+    }
+
+    #[test]
+    fn turn_defaults_follow_the_listen_and_public_addresses() {
+        let mut config = ServeConfig::for_tests();
+        config.listen = "0.0.0.0:8080".parse().unwrap();
+        config.turn_listen = None;
+        assert_eq!(config.turn_bind(), Some("0.0.0.0:3478".parse().unwrap()));
+        assert_eq!(config.turn_advertised_host(), None);
+        config.public_ip = Some("203.0.113.7".parse().unwrap());
+        assert_eq!(
+            config.turn_advertised_host().as_deref(),
+            Some("203.0.113.7")
+        );
+        config.turn_host = Some("turn.example.com".into());
+        assert_eq!(
+            config.turn_advertised_host().as_deref(),
+            Some("turn.example.com")
+        );
+        config.turn_listen = Some(TurnListen::Off);
+        assert_eq!(config.turn_bind(), None);
     }
 
     #[test]

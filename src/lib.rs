@@ -18,4 +18,5 @@ pub mod realtime;
 pub mod server;
 pub mod session;
 pub mod store;
+pub mod turn_server;
 pub mod upstream;

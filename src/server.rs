@@ -10,13 +10,14 @@ use tokio::net::TcpListener;
 
 use crate::api::{self, AppContext, AppState};
 use crate::audio::OutboundConfig;
-use crate::config::{ServeConfig, UpstreamKind};
-use crate::credentials::{JwtKeys, SecretKey};
+use crate::config::{DEFAULT_TURN_PORT, ServeConfig, UpstreamKind};
+use crate::credentials::{JwtKeys, SecretKey, TurnSecrets, TurnUrls};
 use crate::ids::random_bytes;
 use crate::interview::builtin_templates;
 use crate::peer::PeerSettings;
 use crate::session::{CallRegistry, Control};
 use crate::store::{IntegratorStore, SqliteStore};
+use crate::turn_server::EmbeddedTurn;
 use crate::upstream::Upstream;
 use crate::upstream::local::LocalUpstream;
 use crate::upstream::openai::OpenAiUpstream;
@@ -83,8 +84,45 @@ pub async fn open_store(data_dir: &Path) -> Result<SqliteStore, StartError> {
         .map_err(|e| StartError::Config(format!("database: {e}")))
 }
 
+/// The TURN secrets: the configured one, else `turn_secret` in the data directory (made once).
+fn turn_secrets(config: &ServeConfig) -> Result<TurnSecrets, StartError> {
+    let current = key_from(
+        config.turn_secret.as_deref(),
+        &config.data_dir,
+        "turn_secret",
+        "",
+    )?;
+    Ok(TurnSecrets::new(
+        current,
+        config.turn_secret_previous.clone(),
+    ))
+}
+
+/// The TURN URLs handed to clients. `embedded` is the embedded server's bound address when it
+/// runs: it serves UDP only, and its port is advertised unless one is configured.
+fn turn_urls(config: &ServeConfig, embedded: Option<SocketAddr>) -> TurnUrls {
+    TurnUrls {
+        host: config.turn_advertised_host(),
+        port: config
+            .turn_port
+            .or(embedded.map(|a| a.port()))
+            .unwrap_or(DEFAULT_TURN_PORT),
+        tls_port: config.turn_tls_port,
+        tcp: embedded.is_none(),
+        tls: embedded.is_none(),
+    }
+}
+
 /// Builds the services behind the API.
 pub async fn build_state(config: ServeConfig) -> Result<AppState, StartError> {
+    build_state_with(config, None).await
+}
+
+/// Builds the services behind the API, for an embedded TURN server bound at `embedded_turn`.
+async fn build_state_with(
+    config: ServeConfig,
+    embedded_turn: Option<SocketAddr>,
+) -> Result<AppState, StartError> {
     std::fs::create_dir_all(&config.data_dir)
         .map_err(io(format!("creating {}", config.data_dir.display())))?;
     let api_key = key_from(
@@ -130,8 +168,12 @@ pub async fn build_state(config: ServeConfig) -> Result<AppState, StartError> {
         .await
         .map_err(|e| StartError::Config(format!("database: {e}")))?;
     let jwt = JwtKeys::new(format!("jwt:{signing_key}").as_bytes());
+    let turn_secrets = turn_secrets(&config)?;
+    let turn_urls = turn_urls(&config, embedded_turn);
     Ok(AppState(Arc::new(AppContext {
         api_key,
+        turn_secrets,
+        turn_urls,
         secrets: SecretKey::new(signing_key.into_bytes()),
         calls: CallRegistry::new(config.max_calls),
         upstream,
@@ -149,18 +191,22 @@ pub struct Running {
     pub addr: SocketAddr,
     /// Its services.
     pub state: AppState,
+    /// Where the embedded TURN server listens (UDP), when it runs.
+    pub turn: Option<SocketAddr>,
     /// The HTTP server task; ends after a graceful shutdown.
     pub task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
 /// Binds and starts serving in the background; `shutdown` resolving stops it gracefully
-/// (no new requests, live calls hung up).
+/// (no new requests, live calls hung up, the embedded TURN server closed).
 pub async fn start(
     config: ServeConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<Running, StartError> {
     let listen = config.listen;
-    let state = build_state(config).await?;
+    let embedded = start_turn(&config).await?;
+    let turn = embedded.as_ref().map(EmbeddedTurn::local_addr);
+    let state = build_state_with(config, turn).await?;
     let listener = TcpListener::bind(listen)
         .await
         .map_err(io(format!("binding {listen}")))?;
@@ -173,6 +219,9 @@ pub async fn start(
         axum::serve(listener, router)
             .with_graceful_shutdown(async move {
                 shutdown.await;
+                if let Some(turn) = embedded {
+                    turn.close().await;
+                }
                 for id in draining.calls.ids() {
                     if let Some(call) = draining.calls.get(&id) {
                         let _ = call.control.send(Control::Hangup).await;
@@ -181,7 +230,36 @@ pub async fn start(
             })
             .await
     });
-    Ok(Running { addr, state, task })
+    Ok(Running {
+        addr,
+        state,
+        turn,
+        task,
+    })
+}
+
+/// Starts the embedded TURN server unless it is off, or has no address to relay on.
+async fn start_turn(config: &ServeConfig) -> Result<Option<EmbeddedTurn>, StartError> {
+    let Some(bind) = config.turn_bind() else {
+        return Ok(None);
+    };
+    let relay_ip = match config.public_ip {
+        Some(ip) => ip,
+        None if !bind.ip().is_unspecified() => bind.ip(),
+        None => {
+            tracing::warn!(%bind, "the embedded TURN server is off: it listens on every interface, so it needs --public-ip for its relay address (or set --turn-listen)");
+            return Ok(None);
+        }
+    };
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(io(format!("creating {}", config.data_dir.display())))?;
+    let secrets = turn_secrets(config)?;
+    let turn = EmbeddedTurn::start(bind, relay_ip, secrets)
+        .await
+        .map_err(io(format!(
+            "binding the TURN server on {bind} (UDP; --turn-listen off disables it)"
+        )))?;
+    Ok(Some(turn))
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

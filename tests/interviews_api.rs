@@ -307,6 +307,42 @@ async fn credentials_and_question_tokens_open_calls_until_the_interview_ends() {
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{credentials}");
+    let turn = &credentials["turn_credentials"];
+    let (expiry, opaque) = turn["username"]
+        .as_str()
+        .unwrap()
+        .split_once(':')
+        .expect("<expiry>:<opaque id>");
+    assert_eq!(
+        expiry.parse::<u64>().unwrap(),
+        turn["expiration"].as_u64().unwrap()
+    );
+    assert_eq!(
+        opaque, id,
+        "the opaque id names the interview, not the candidate"
+    );
+    assert!(turn["ttl"].as_u64().unwrap() > 0);
+    let secrets = &server.state.turn_secrets;
+    let now = viva::session::unix_ms() / 1000;
+    assert_eq!(
+        secrets
+            .verify(turn["username"].as_str().unwrap(), now)
+            .unwrap(),
+        turn["password"].as_str().unwrap(),
+        "password = base64(HMAC-SHA1(secret, username))"
+    );
+    let urls: Vec<&str> = turn["urls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        urls.iter()
+            .any(|u| u.starts_with("turn:") && u.ends_with("?transport=udp")),
+        "{urls:?}"
+    );
+    assert!(urls.iter().any(|u| u.starts_with("stun:")), "{urls:?}");
     let token = &credentials["session_token"];
     assert_eq!(token["object"], "realtime.session");
     assert_eq!(token["interview_id"], id);

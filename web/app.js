@@ -3,6 +3,8 @@
  *
  * Speaks the OpenAI Realtime GA WebRTC flow against the Viva server:
  *   client secret  ?token=… from a join link, else POST /api/demo/client_secret
+ *   ICE servers    GET /v1/realtime/ice_servers (Bearer): STUN/TURN with fresh credentials; the
+ *                  call goes on without them if that fails. ?relay=1 forces relay-only ICE.
  *   call           POST /v1/realtime/calls (application/sdp, Bearer) → 201 answer SDP + Location
  *   events         data channel "oai-events" (JSON), response.create sent on open
  *   hang up        POST /v1/realtime/calls/{id}/hangup
@@ -14,6 +16,8 @@
 (() => {
   const DEMO_SECRET_URL = "/api/demo/client_secret";
   const CALLS_URL = "/v1/realtime/calls";
+  const ICE_SERVERS_URL = "/v1/realtime/ice_servers";
+  const ICE_SERVERS_TIMEOUT_MS = 4000;
   const ICE_GATHER_TIMEOUT_MS = 3000;
   const CONNECT_TIMEOUT_MS = 20000;
   const HANGUP_TIMEOUT_MS = 3000;
@@ -66,6 +70,8 @@
     transcript: [], // { role: "interviewer" | "candidate", itemId, text, final }
     errors: [], // { source, code, message, status? }
     pc: null,
+    iceTransportPolicy: null, // "all" | "relay" once the call's RTCPeerConnection exists
+    iceServers: 0, // how many ICE servers the server handed out
     progress: null, // { question_index, question_count } from viva.interview.progress
     speaking: { interviewer: false, candidate: false },
     /** Feeds one server event through the same path as the data channel (for tests). */
@@ -243,6 +249,38 @@
     return value;
   }
 
+  /** The ICE servers (TURN with fresh credentials) for this call, or none if they cannot be had. */
+  async function getIceServers(c) {
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), ICE_SERVERS_TIMEOUT_MS);
+    const abortOnCall = () => timeout.abort();
+    c.abort.signal.addEventListener("abort", abortOnCall);
+    try {
+      const res = await fetch(ICE_SERVERS_URL, {
+        headers: { Authorization: `Bearer ${c.token}` },
+        signal: timeout.signal,
+      });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      const body = await res.json();
+      const servers = Array.isArray(body && body.ice_servers) ? body.ice_servers : [];
+      return servers
+        .filter((s) => s && (typeof s.urls === "string" || Array.isArray(s.urls)))
+        .map((s) => ({ urls: s.urls, username: s.username, credential: s.credential }));
+    } catch (err) {
+      live(c);
+      console.warn(`No ICE servers (${err && err.message}); trying without TURN.`);
+      return [];
+    } finally {
+      clearTimeout(timer);
+      c.abort.signal.removeEventListener("abort", abortOnCall);
+    }
+  }
+
+  /** ?relay=1: only relayed (TURN) candidates, as on a network that allows nothing else. */
+  function relayOnly() {
+    return new URLSearchParams(window.location.search).get("relay") === "1";
+  }
+
   async function getMicrophone() {
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
       throw new VivaError(
@@ -341,7 +379,13 @@
       if (typeof RTCPeerConnection !== "function") {
         throw new VivaError("This browser does not support voice calls (WebRTC).", "unsupported_browser");
       }
-      const pc = new RTCPeerConnection({});
+      const iceServers = await getIceServers(c);
+      live(c);
+      const pcConfig = { iceServers };
+      if (relayOnly()) pcConfig.iceTransportPolicy = "relay";
+      viva.iceTransportPolicy = pcConfig.iceTransportPolicy || "all";
+      viva.iceServers = iceServers.length;
+      const pc = new RTCPeerConnection(pcConfig);
       c.pc = pc;
       viva.pc = pc;
       pc.addEventListener("track", (e) => onRemoteTrack(c, e));

@@ -320,7 +320,7 @@ async fn credentials(
 ) -> Result<Json<Value>, DetailError> {
     let (interview, template) = state.open_interview(&caller, &id).await?;
     let session_token = session_token(&state, &interview, &template, None, DEFAULT_TOKEN_TTL);
-    let turn = state.turn_credentials(&format!("{}_{}", interview.id, interview.user_id));
+    let turn = state.mint_turn(&interview.id, state.config.turn_ttl);
     Ok(Json(
         json!({ "turn_credentials": turn, "session_token": session_token }),
     ))

@@ -22,7 +22,7 @@ pub use error::ApiError;
 
 use crate::audio::OutboundConfig;
 use crate::config::ServeConfig;
-use crate::credentials::{JwtKeys, SecretKey};
+use crate::credentials::{JwtKeys, SecretKey, TurnCredentials, TurnSecrets, TurnUrls};
 use crate::peer::PeerSettings;
 use crate::session::CallRegistry;
 use crate::store::Store;
@@ -43,6 +43,10 @@ pub struct AppContext {
     pub api_key: String,
     /// Signs and verifies client secrets.
     pub secrets: SecretKey,
+    /// Signs TURN REST credentials (shared with the TURN server).
+    pub turn_secrets: TurnSecrets,
+    /// Where clients reach TURN: the embedded server or coturn.
+    pub turn_urls: TurnUrls,
     /// Live calls.
     pub calls: Arc<CallRegistry>,
     /// The realtime model.
@@ -109,25 +113,32 @@ pub(crate) fn same_secret(a: &str, b: &str) -> bool {
 }
 
 impl AppState {
-    /// Checks the server API key.
-    pub(crate) fn require_server_key(&self, headers: &HeaderMap) -> Result<(), ApiError> {
-        match bearer(headers) {
-            None => Err(ApiError::unauthorized(
+    /// TURN REST credentials for `opaque_id` (an id, never personal data), valid for `ttl`
+    /// seconds from now, with the advertised TURN URLs.
+    pub fn mint_turn(&self, opaque_id: &str, ttl: u64) -> TurnCredentials {
+        let now = crate::session::unix_ms() / 1000;
+        self.turn_secrets.mint(opaque_id, ttl, now, &self.turn_urls)
+    }
+
+    /// Checks for an integrator's API key: the bootstrap key or a stored, unrevoked one.
+    pub(crate) async fn require_server_key(&self, headers: &HeaderMap) -> Result<(), ApiError> {
+        let Some(key) = bearer(headers) else {
+            return Err(ApiError::unauthorized(
                 "missing_api_key",
                 "Send the server API key as `Authorization: Bearer <key>`.",
-            )),
-            Some(key) if same_secret(key, &self.api_key) => Ok(()),
-            Some(_) => Err(ApiError::unauthorized(
-                "invalid_api_key",
-                "Incorrect API key provided.",
-            )),
-        }
+            ));
+        };
+        self.is_api_key(key)
+            .await?
+            .then_some(())
+            .ok_or_else(|| ApiError::unauthorized("invalid_api_key", "Incorrect API key provided."))
     }
-}
 
-impl AppState {
-    /// TURN credentials for `opaque_id` (placeholder until the TURN module lands).
-    pub(crate) fn turn_credentials(&self, _opaque_id: &str) -> serde_json::Value {
-        serde_json::Value::Null
+    /// Whether `token` is an integrator's API key.
+    pub(crate) async fn is_api_key(&self, token: &str) -> Result<bool, ApiError> {
+        match self.api_key(token).await {
+            Ok(found) => Ok(found.is_some()),
+            Err(error) => Err(ApiError::internal(error.detail)),
+        }
     }
 }

@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{ApiError, AppState, MAX_BODY_BYTES, bearer, same_secret};
+use super::{ApiError, AppState, MAX_BODY_BYTES, bearer};
 use crate::credentials::client_secret::{DEFAULT_TTL, TTL_RANGE};
 use crate::credentials::{ClientSecret, SecretError, SecretScope};
 use crate::ids::new_id;
@@ -33,6 +33,7 @@ pub(super) fn router() -> Router<AppState> {
             "/v1/realtime/calls/{call_id}/question",
             post(switch_question),
         )
+        .route("/v1/realtime/ice_servers", get(ice_servers))
         .route("/api/demo/client_secret", post(create_demo_secret))
 }
 
@@ -96,7 +97,7 @@ async fn create_client_secret(
     headers: HeaderMap,
     body: Body,
 ) -> Result<impl IntoResponse, ApiError> {
-    state.require_server_key(&headers)?;
+    state.require_server_key(&headers).await?;
     let bytes = read_body(body, MAX_BODY_BYTES).await?;
     let request: ClientSecretRequest = if bytes.iter().all(u8::is_ascii_whitespace) {
         ClientSecretRequest {
@@ -137,6 +138,32 @@ async fn create_client_secret(
         })?,
     };
     Ok(axum::Json(state.mint(session, ttl)))
+}
+
+/// `GET /v1/realtime/ice_servers` (client secret): the ICE servers the candidate's browser
+/// should use for its call, with fresh TURN REST credentials named after the secret's id.
+/// `ice_servers` is empty when no TURN server is advertised.
+async fn ice_servers(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    let token = bearer(&headers).ok_or_else(|| {
+        ApiError::unauthorized(
+            "missing_authorization",
+            "Send a client secret as `Authorization: Bearer ek_…`.",
+        )
+    })?;
+    let secret = state.verify_secret(token)?;
+    let turn = state.mint_turn(&secret.id, state.config.turn_ttl);
+    let servers = if turn.urls.is_empty() {
+        Vec::new()
+    } else {
+        vec![json!({ "urls": turn.urls, "username": turn.username, "credential": turn.password })]
+    };
+    Ok((
+        [(header::CACHE_CONTROL, "no-store")],
+        axum::Json(json!({ "ice_servers": servers, "expires_at": turn.expiration })),
+    ))
 }
 
 /// `POST /api/demo/client_secret`: the start page's own short-lived secret, only where the
@@ -304,7 +331,7 @@ async fn read_call_request(state: &AppState, request: Request) -> Result<CallReq
         });
     }
     if content_type.starts_with("multipart/form-data") {
-        let (mut session, secret_id, scope) = if same_secret(&token, &state.api_key) {
+        let (mut session, secret_id, scope) = if state.is_api_key(&token).await? {
             (SessionConfig::default(), "server_key".to_owned(), None)
         } else {
             let secret = state.verify_secret(&token)?;
@@ -363,14 +390,18 @@ fn multipart_error(error: axum::extract::multipart::MultipartError) -> ApiError 
 }
 
 /// Who may act on a call: the server key, or the client secret that opened it.
-fn authorize_call(state: &AppState, headers: &HeaderMap, secret_id: &str) -> Result<(), ApiError> {
+async fn authorize_call(
+    state: &AppState,
+    headers: &HeaderMap,
+    secret_id: &str,
+) -> Result<(), ApiError> {
     let token = bearer(headers).ok_or_else(|| {
         ApiError::unauthorized(
             "missing_authorization",
             "Send the call's client secret or the server key.",
         )
     })?;
-    if same_secret(token, &state.api_key) {
+    if state.is_api_key(token).await? {
         return Ok(());
     }
     let secret = state.verify_secret(token)?;
@@ -394,7 +425,7 @@ async fn hangup(
         .calls
         .get(&call_id)
         .ok_or_else(|| ApiError::not_found("call_not_found", format!("No live call {call_id}.")))?;
-    authorize_call(&state, &headers, &call.secret_id)?;
+    authorize_call(&state, &headers, &call.secret_id).await?;
     let _ = call.control.send(Control::Hangup).await;
     Ok(axum::Json(json!({})))
 }
@@ -405,7 +436,7 @@ async fn get_call(
     Path(call_id): Path<String>,
     headers: HeaderMap,
 ) -> Result<impl IntoResponse, ApiError> {
-    state.require_server_key(&headers)?;
+    state.require_server_key(&headers).await?;
     let record = state
         .store
         .call(&call_id)

@@ -194,7 +194,9 @@ mod tests {
         let mut signal = vec![0i16; 24_000];
         signal.extend(crate::audio::synth::sine(24_000, 1_000.0, 0.3, 48_000));
         assert_eq!(run(&mut detector, &signal), vec![]);
-        assert_eq!(detector.position_ms(), 2_992);
+        // 3 s scored in whole 16 ms frames, less what the resampler's delay still holds.
+        let position = detector.position_ms();
+        assert!((2_960..=3_000).contains(&position), "{position} ms scored");
     }
 
     #[test]

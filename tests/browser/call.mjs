@@ -7,6 +7,7 @@
 //   VIVA_URL         base URL of the server (required)
 //   VIVA_WAV         WAV file (48 or 16 kHz mono) played in a loop as the microphone (required)
 //   VIVA_JOIN_TOKEN  open /join?token=… instead of / (which uses a demo client secret)
+//   VIVA_RELAY       "1": open the page with ?relay=1 (relay-only ICE through the server's TURN)
 //   VIVA_TIMEOUT_MS  overall limit, default 45000; the script never runs longer (+ a few s to close)
 //   VIVA_SCREENSHOT  write a PNG of the page there (after the checks, or at the failure)
 //   CHROMIUM         browser binary, default /usr/bin/chromium (Debian's package)
@@ -14,7 +15,8 @@
 // Clicks start, waits for the call to connect, then until (a) speech_started and speech_stopped
 // arrived, (b) a final interviewer transcript line is visible in the DOM, (c) getStats() shows
 // inbound audio with packetsReceived > 50 and totalAudioEnergy > 0. Then clicks end and waits
-// for state "ended". Prints one JSON line on stdout; exit 0 when ok, 1 otherwise (the page's
+// for state "ended". The summary also reports the selected ICE candidate pair's local and remote
+// candidate types from getStats() ("host", "srflx", "prflx", "relay"). Prints one JSON line on stdout; exit 0 when ok, 1 otherwise (the page's
 // console lines go to stderr and into the JSON as "console").
 
 import { existsSync } from "node:fs";
@@ -25,6 +27,7 @@ const env = process.env;
 const baseUrl = (env.VIVA_URL || "").replace(/\/+$/, "");
 const wav = env.VIVA_WAV ? path.resolve(env.VIVA_WAV) : "";
 const joinToken = env.VIVA_JOIN_TOKEN || "";
+const relay = env.VIVA_RELAY === "1";
 const timeoutMs = Number(env.VIVA_TIMEOUT_MS || 45000);
 const screenshotPath = env.VIVA_SCREENSHOT || "";
 const chromiumPath = env.CHROMIUM || "/usr/bin/chromium";
@@ -43,6 +46,12 @@ const summary = {
   interviewerLines: [],
   packetsReceived: 0,
   totalAudioEnergy: 0,
+  relay,
+  iceTransportPolicy: null,
+  iceServers: 0,
+  localCandidateType: null,
+  remoteCandidateType: null,
+  relayProtocol: null,
   errors: [],
 };
 const consoleLines = [];
@@ -96,14 +105,32 @@ async function observe() {
     const count = (type) => v.events.filter((e) => e.type === type).length;
     let packets = 0;
     let energy = 0;
+    let pair = null;
     if (v.pc && v.pc.connectionState !== "closed") {
       const stats = await v.pc.getStats();
+      let selectedId = null;
       stats.forEach((r) => {
         if (r.type === "inbound-rtp" && (r.kind || r.mediaType) === "audio") {
           packets += r.packetsReceived || 0;
           energy += r.totalAudioEnergy || 0;
         }
+        if (r.type === "transport" && r.selectedCandidatePairId) selectedId = r.selectedCandidatePairId;
       });
+      let selected = selectedId ? stats.get(selectedId) : null;
+      if (!selected) {
+        stats.forEach((r) => {
+          if (!selected && r.type === "candidate-pair" && r.nominated && r.state === "succeeded") selected = r;
+        });
+      }
+      if (selected) {
+        const local = stats.get(selected.localCandidateId) || {};
+        const remote = stats.get(selected.remoteCandidateId) || {};
+        pair = {
+          local: local.candidateType || null,
+          remote: remote.candidateType || null,
+          relayProtocol: local.relayProtocol || null,
+        };
+      }
     }
     return {
       state: v.state,
@@ -113,6 +140,9 @@ async function observe() {
       errors: v.errors.slice(),
       packets,
       energy,
+      pair,
+      iceTransportPolicy: v.iceTransportPolicy,
+      iceServers: v.iceServers,
       minPackets,
     };
   }, MIN_PACKETS);
@@ -134,6 +164,13 @@ async function observe() {
   summary.errors = snap.errors;
   summary.callId = snap.callId;
   summary.state = snap.state;
+  summary.iceTransportPolicy = snap.iceTransportPolicy;
+  summary.iceServers = snap.iceServers;
+  if (snap.pair) {
+    summary.localCandidateType = snap.pair.local;
+    summary.remoteCandidateType = snap.pair.remote;
+    summary.relayProtocol = snap.pair.relayProtocol;
+  }
   return snap;
 }
 
@@ -183,7 +220,11 @@ async function main() {
   page.on("requestfailed", (r) => consoleLines.push(`requestfailed: ${r.method()} ${r.url()} ${r.failure()?.errorText}`));
   page.setDefaultTimeout(Math.min(remaining(), 15000));
 
-  const url = joinToken ? `${baseUrl}/join?token=${encodeURIComponent(joinToken)}` : `${baseUrl}/`;
+  const params = new URLSearchParams();
+  if (joinToken) params.set("token", joinToken);
+  if (relay) params.set("relay", "1");
+  const query = params.toString() ? `?${params}` : "";
+  const url = joinToken ? `${baseUrl}/join${query}` : `${baseUrl}/${query}`;
   const res = await page.goto(url, { waitUntil: "load", timeout: Math.min(remaining(), 15000) });
   if (!res || !res.ok()) throw new Failure(`GET ${url} answered ${res ? res.status() : "nothing"}`);
   await page.waitForFunction(() => window.viva && window.viva.state === "idle", null, { timeout: 5000 });
