@@ -12,6 +12,7 @@ pub mod config;
 pub mod credentials;
 pub mod ids;
 pub mod load;
+pub mod metrics;
 pub mod peer;
 pub mod realtime;
 pub mod server;

@@ -1,4 +1,4 @@
-//! The `viva` command line: `viva serve` runs the server.
+//! The `viva` command line: `viva serve` runs the server, `viva load` load-tests one.
 
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
@@ -17,6 +17,8 @@ struct Cli {
 enum Command {
     /// Run the server: the API, the candidate page and the media.
     Serve(ServeConfig),
+    /// Drive synthetic WebRTC candidates against a running server and measure it.
+    Load(viva::load::LoadConfig),
 }
 
 #[tokio::main]
@@ -28,6 +30,7 @@ async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(config) => serve(config).await,
+        Command::Load(config) => viva::load::main(config).await,
     }
 }
 

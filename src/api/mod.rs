@@ -1,6 +1,7 @@
 //! The HTTP API: axum routers, one file per resource, one error type that renders JSON.
 
 mod error;
+mod metrics;
 mod realtime;
 mod web;
 
@@ -62,6 +63,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/health", get(health))
         .merge(realtime::router())
+        .merge(metrics::router())
         .merge(web::router())
         .fallback(|| async { ApiError::not_found("not_found", "No such endpoint.") })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
