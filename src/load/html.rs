@@ -14,10 +14,10 @@ struct Series {
 }
 
 const WIDTH: f64 = 620.0;
-const HEIGHT: f64 = 240.0;
+const HEIGHT: f64 = 256.0;
 const LEFT: f64 = 56.0;
 const RIGHT: f64 = 16.0;
-const TOP: f64 = 34.0;
+const TOP: f64 = 50.0;
 const BOTTOM: f64 = 34.0;
 
 fn escape(text: &str) -> String {
@@ -45,7 +45,10 @@ fn label(v: f64) -> String {
     if v >= 100.0 || v == v.round() {
         format!("{v:.0}")
     } else {
-        format!("{v:.1}")
+        format!("{v:.2}")
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_owned()
     }
 }
 
@@ -54,7 +57,7 @@ fn chart(title: &str, unit: &str, t_max: f64, series: &[Series], floor: f64) -> 
         .iter()
         .flat_map(|s| s.points.iter().map(|p| p.1))
         .fold(floor, f64::max);
-    let y_max = nice_max(y_data * 1.05);
+    let y_max = 4.0 * nice_max(y_data * 1.05 / 4.0);
     let t_max = nice_max(t_max.max(1.0));
     let (w, h) = (WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);
     let x = |t: f64| LEFT + t / t_max * w;
@@ -62,7 +65,7 @@ fn chart(title: &str, unit: &str, t_max: f64, series: &[Series], floor: f64) -> 
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r#"<svg viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{t}"><text x="{LEFT}" y="18" class="title">{t}</text>"#,
+        r#"<svg viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{t}"><text x="12" y="18" class="title">{t}</text>"#,
         t = escape(title)
     );
     for i in 0..=4 {
@@ -90,11 +93,11 @@ fn chart(title: &str, unit: &str, t_max: f64, series: &[Series], floor: f64) -> 
     let _ = write!(
         svg,
         r#"<text x="{lx}" y="{ly}" class="unit" text-anchor="end">{u}</text>"#,
-        lx = WIDTH - RIGHT,
-        ly = 18,
+        lx = LEFT - 6.0,
+        ly = TOP - 12.0,
         u = escape(unit)
     );
-    let mut legend_x = LEFT + 8.0 + title.len() as f64 * 7.8 + 12.0;
+    let mut legend_x = LEFT;
     for s in series {
         if s.points.is_empty() {
             continue;
@@ -103,7 +106,7 @@ fn chart(title: &str, unit: &str, t_max: f64, series: &[Series], floor: f64) -> 
             for &(t, v) in &s.points {
                 let _ = write!(
                     svg,
-                    r#"<circle cx="{:.1}" cy="{:.1}" r="2.2" fill="{}" fill-opacity="0.35"/>"#,
+                    r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{}" fill-opacity="0.55"/>"#,
                     x(t),
                     y(v),
                     s.color
@@ -124,7 +127,7 @@ fn chart(title: &str, unit: &str, t_max: f64, series: &[Series], floor: f64) -> 
         }
         let _ = write!(
             svg,
-            r#"<rect x="{legend_x:.1}" y="9" width="10" height="10" rx="2" fill="{}"/><text x="{:.1}" y="18" class="legend">{}</text>"#,
+            r#"<rect x="{legend_x:.1}" y="27" width="10" height="10" rx="2" fill="{}"/><text x="{:.1}" y="36" class="legend">{}</text>"#,
             s.color,
             legend_x + 14.0,
             escape(s.name)
