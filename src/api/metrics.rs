@@ -119,8 +119,5 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         "Sum of the pacer ticks' lateness.",
         ns_to_s(load(&m.pacer_lateness_ns)),
     );
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        out,
-    )
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
 }

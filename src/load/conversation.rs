@@ -286,8 +286,8 @@ impl<'a> Talk<'a> {
         let c = self.c;
         Collector::bump(&c.packets);
         let transit = at.duration_since(self.epoch).as_secs_f64() * 48_000.0 - f64::from(ts);
-        match self.rtp.last {
-            Some((last_seq, last_ts, last_at)) => {
+        if let Some((last_seq, last_ts, last_at)) = self.rtp.last {
+            {
                 let step = seq.wrapping_sub(last_seq);
                 if step == 0 || step > 0x8000 {
                     return; // duplicate or reordered late packet: not new audio
@@ -306,7 +306,6 @@ impl<'a> Talk<'a> {
                     }
                 }
             }
-            None => {}
         }
         self.rtp.last = Some((seq, ts, at));
         self.rtp.last_transit = Some(transit);
@@ -369,7 +368,10 @@ impl<'a> Talk<'a> {
     }
 
     async fn on_server_event(&mut self, event: &Value) {
-        let kind = event.get("type").and_then(Value::as_str).unwrap_or_default();
+        let kind = event
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         match kind {
             "input_audio_buffer.speech_started" => Collector::bump(&self.c.speech_started),
             "output_audio_buffer.started" => {
@@ -433,9 +435,9 @@ impl<'a> Talk<'a> {
         if let Some(barge) = &self.barge {
             let quiet_since = barge.last_audio.unwrap_or(barge.started).max(barge.started);
             if now.duration_since(quiet_since) >= BARGE_QUIET {
-                let reaction = barge
-                    .last_audio
-                    .map_or(Duration::ZERO, |last| last.saturating_duration_since(barge.started));
+                let reaction = barge.last_audio.map_or(Duration::ZERO, |last| {
+                    last.saturating_duration_since(barge.started)
+                });
                 self.c.record(Figure::BargeIn, reaction);
                 self.barge = None;
             }

@@ -185,7 +185,9 @@ fn card(label: &str, value: &str, note: &str, class: &str) -> String {
 /// The page.
 pub(super) fn render(report: &Report) -> String {
     let json = report.to_json();
-    let t_max = report.wall_s.max(report.timeline.last().map_or(1.0, |p| p.t));
+    let t_max = report
+        .wall_s
+        .max(report.timeline.last().map_or(1.0, |p| p.t));
     let points = |f: &dyn Fn(&super::sampler::Point) -> Option<f64>| -> Vec<(f64, f64)> {
         report
             .timeline
@@ -218,10 +220,30 @@ pub(super) fn render(report: &Report) -> String {
             "ms",
             t_max,
             &[
-                Series { name: "each response", color: "#94a3b8", points: samples(Figure::Response), dots: true },
-                Series { name: "p50 (10 s)", color: "#2563eb", points: rolling(report, Figure::Response, 0.5), dots: false },
-                Series { name: "p99 (10 s)", color: "#dc2626", points: rolling(report, Figure::Response, 0.99), dots: false },
-                Series { name: "VAD silence", color: "#16a34a", points: vec![(0.0, silence), (t_max, silence)], dots: false },
+                Series {
+                    name: "each response",
+                    color: "#94a3b8",
+                    points: samples(Figure::Response),
+                    dots: true,
+                },
+                Series {
+                    name: "p50 (10 s)",
+                    color: "#2563eb",
+                    points: rolling(report, Figure::Response, 0.5),
+                    dots: false,
+                },
+                Series {
+                    name: "p99 (10 s)",
+                    color: "#dc2626",
+                    points: rolling(report, Figure::Response, 0.99),
+                    dots: false,
+                },
+                Series {
+                    name: "VAD silence",
+                    color: "#16a34a",
+                    points: vec![(0.0, silence), (t_max, silence)],
+                    dots: false,
+                },
             ],
             silence,
         ),
@@ -230,9 +252,24 @@ pub(super) fn render(report: &Report) -> String {
             "calls",
             t_max,
             &[
-                Series { name: "connected (peers)", color: "#2563eb", points: points(&|p| Some(p.active as f64)), dots: false },
-                Series { name: "live (server)", color: "#f59e0b", points: points(&|p| p.server_calls), dots: false },
-                Series { name: "failed", color: "#dc2626", points: points(&|p| Some(p.failed as f64)), dots: false },
+                Series {
+                    name: "connected (peers)",
+                    color: "#2563eb",
+                    points: points(&|p| Some(p.active as f64)),
+                    dots: false,
+                },
+                Series {
+                    name: "live (server)",
+                    color: "#f59e0b",
+                    points: points(&|p| p.server_calls),
+                    dots: false,
+                },
+                Series {
+                    name: "failed",
+                    color: "#dc2626",
+                    points: points(&|p| Some(p.failed as f64)),
+                    dots: false,
+                },
             ],
             1.0,
         ),
@@ -241,8 +278,18 @@ pub(super) fn render(report: &Report) -> String {
             "%",
             t_max,
             &[
-                Series { name: "server", color: "#7c3aed", points: points(&|p| p.server_cpu_pct), dots: false },
-                Series { name: "load generator", color: "#0891b2", points: points(&|p| Some(p.client_cpu_pct)), dots: false },
+                Series {
+                    name: "server",
+                    color: "#7c3aed",
+                    points: points(&|p| p.server_cpu_pct),
+                    dots: false,
+                },
+                Series {
+                    name: "load generator",
+                    color: "#0891b2",
+                    points: points(&|p| Some(p.client_cpu_pct)),
+                    dots: false,
+                },
             ],
             10.0,
         ),
@@ -251,8 +298,18 @@ pub(super) fn render(report: &Report) -> String {
             "MB",
             t_max,
             &[
-                Series { name: "server", color: "#7c3aed", points: points(&|p| p.server_rss_mb), dots: false },
-                Series { name: "load generator", color: "#0891b2", points: points(&|p| Some(p.client_rss_mb)), dots: false },
+                Series {
+                    name: "server",
+                    color: "#7c3aed",
+                    points: points(&|p| p.server_rss_mb),
+                    dots: false,
+                },
+                Series {
+                    name: "load generator",
+                    color: "#0891b2",
+                    points: points(&|p| Some(p.client_rss_mb)),
+                    dots: false,
+                },
             ],
             10.0,
         ),
@@ -261,8 +318,18 @@ pub(super) fn render(report: &Report) -> String {
             "% · gaps",
             t_max,
             &[
-                Series { name: "loss %", color: "#dc2626", points: loss, dots: false },
-                Series { name: "gaps > 60 ms", color: "#f59e0b", points: gaps, dots: false },
+                Series {
+                    name: "loss %",
+                    color: "#dc2626",
+                    points: loss,
+                    dots: false,
+                },
+                Series {
+                    name: "gaps > 60 ms",
+                    color: "#f59e0b",
+                    points: gaps,
+                    dots: false,
+                },
             ],
             1.0,
         ),
@@ -271,8 +338,18 @@ pub(super) fn render(report: &Report) -> String {
             "ms",
             t_max,
             &[
-                Series { name: "connected", color: "#2563eb", points: samples(Figure::Setup), dots: true },
-                Series { name: "first audio", color: "#f59e0b", points: samples(Figure::FirstAudio), dots: true },
+                Series {
+                    name: "connected",
+                    color: "#2563eb",
+                    points: samples(Figure::Setup),
+                    dots: true,
+                },
+                Series {
+                    name: "first audio",
+                    color: "#f59e0b",
+                    points: samples(Figure::FirstAudio),
+                    dots: true,
+                },
             ],
             10.0,
         ),
@@ -285,13 +362,24 @@ pub(super) fn render(report: &Report) -> String {
     cards.push_str(&card(
         "calls connected",
         &format!("{} / {}", report.connected, report.attempted),
-        &if failed == 0 { "no failures".to_owned() } else { format!("{failed} failed") },
+        &if failed == 0 {
+            "no failures".to_owned()
+        } else {
+            format!("{failed} failed")
+        },
         ok(failed == 0),
     ));
     cards.push_str(&card(
         "response added by Viva, p99",
-        &if added.n > 0 { format!("{:.0} ms", added.p99) } else { "–".into() },
-        &format!("p50 {:.0} ms · raw p99 {:.0} ms · {} responses", added.p50, response.p99, response.n),
+        &if added.n > 0 {
+            format!("{:.0} ms", added.p99)
+        } else {
+            "–".into()
+        },
+        &format!(
+            "p50 {:.0} ms · raw p99 {:.0} ms · {} responses",
+            added.p50, response.p99, response.n
+        ),
         ok(added.n > 0 && added.p99 < 20.0),
     ));
     cards.push_str(&card(

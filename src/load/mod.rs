@@ -40,7 +40,9 @@ pub enum LoadError {
         reason: String,
     },
     /// The server refused the API key.
-    #[error("the server refused the credentials: HTTP {status} {code} (check --api-key / VIVA_API_KEY)")]
+    #[error(
+        "the server refused the credentials: HTTP {status} {code} (check --api-key / VIVA_API_KEY)"
+    )]
     CredentialsRefused {
         /// HTTP status.
         status: u16,
@@ -228,7 +230,9 @@ fn spawn_progress(
             responses.sort_by(f64::total_cmp);
             let p50 = responses
                 .get(responses.len() / 2)
-                .map_or("–".to_owned(), |v| format!("{v:.0} ms (+{:.0})", v - silence));
+                .map_or("–".to_owned(), |v| {
+                    format!("{v:.0} ms (+{:.0})", v - silence)
+                });
             bar.set_message(format!(
                 "calls {}/{} connected, {} live, {} failed · responses {} · p50 response {} · loss {} pkts, gaps {}",
                 collector.connected.load(Ordering::Relaxed),
@@ -274,10 +278,7 @@ pub async fn main(config: LoadConfig) -> std::process::ExitCode {
     }
     let failed: u64 = report.failures.values().sum();
     if report.connected == 0 || failed > 0 {
-        eprintln!(
-            "viva load: {failed} of {} calls failed",
-            report.attempted
-        );
+        eprintln!("viva load: {failed} of {} calls failed", report.attempted);
         return std::process::ExitCode::FAILURE;
     }
     std::process::ExitCode::SUCCESS

@@ -89,24 +89,23 @@ pub(super) async fn sample(
             ..Point::default()
         };
         let request = http.get(format!("{url}/metrics")).send();
-        if let Ok(Ok(response)) = tokio::time::timeout(Duration::from_millis(900), request).await {
-            if let Ok(Ok(text)) =
+        if let Ok(Ok(response)) = tokio::time::timeout(Duration::from_millis(900), request).await
+            && let Ok(Ok(text)) =
                 tokio::time::timeout(Duration::from_millis(500), response.text()).await
-            {
-                let m = parse_prometheus(&text);
-                if let Some(&cpu) = m.get("process_cpu_seconds_total") {
-                    if let Some((t0, cpu0)) = last_server {
-                        if t > t0 {
-                            point.server_cpu_pct = Some((cpu - cpu0) / (t - t0) * 100.0);
-                        }
-                    }
-                    last_server = Some((t, cpu));
+        {
+            let m = parse_prometheus(&text);
+            if let Some(&cpu) = m.get("process_cpu_seconds_total") {
+                if let Some((t0, cpu0)) = last_server
+                    && t > t0
+                {
+                    point.server_cpu_pct = Some((cpu - cpu0) / (t - t0) * 100.0);
                 }
-                point.server_rss_mb = m.get("process_resident_memory_bytes").map(|b| b / 1e6);
-                point.server_calls = m.get("viva_calls_active").copied();
-                point.server_inbound_lost = m.get("viva_inbound_lost_total").copied();
-                point.server_pacer_late = m.get("viva_pacer_late_ticks_total").copied();
+                last_server = Some((t, cpu));
             }
+            point.server_rss_mb = m.get("process_resident_memory_bytes").map(|b| b / 1e6);
+            point.server_calls = m.get("viva_calls_active").copied();
+            point.server_inbound_lost = m.get("viva_inbound_lost_total").copied();
+            point.server_pacer_late = m.get("viva_pacer_late_ticks_total").copied();
         }
         timeline.push(point);
     }

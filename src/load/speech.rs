@@ -78,7 +78,10 @@ impl Clips {
 fn encode(signal_48k: &[i16]) -> Result<Arc<[Bytes]>, SpeechError> {
     let packets = packetise(signal_48k, &PacketiseOptions::default())
         .map_err(|e| SpeechError::Encode(e.to_string()))?;
-    Ok(packets.into_iter().map(|p| Bytes::from(p.payload)).collect())
+    Ok(packets
+        .into_iter()
+        .map(|p| Bytes::from(p.payload))
+        .collect())
 }
 
 fn read_dir(dir: &Path) -> Result<Vec<Vec<i16>>, SpeechError> {
@@ -87,18 +90,15 @@ fn read_dir(dir: &Path) -> Result<Vec<Vec<i16>>, SpeechError> {
     let mut paths: Vec<_> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| {
-            p.extension()
-                .is_some_and(|x| x.eq_ignore_ascii_case("wav"))
-        })
+        .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("wav")))
         .collect();
     paths.sort();
     let mut signals = Vec::new();
     for path in paths {
-        let bytes =
-            std::fs::read(&path).map_err(|e| SpeechError::Io(format!("{}: {e}", path.display())))?;
-        let wav = parse_wav(&bytes)
+        let bytes = std::fs::read(&path)
             .map_err(|e| SpeechError::Io(format!("{}: {e}", path.display())))?;
+        let wav =
+            parse_wav(&bytes).map_err(|e| SpeechError::Io(format!("{}: {e}", path.display())))?;
         signals.push(to_mono_48k(&wav.samples, wav.channels, wav.rate)?);
     }
     Ok(signals)

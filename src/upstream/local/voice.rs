@@ -52,10 +52,10 @@ pub(crate) async fn speak(text: &str, voice: &str) -> (Vec<i16>, SpeechSource) {
     if !ESPEAK_MISSING.load(Ordering::Relaxed) {
         match espeak(text, voice).await {
             Ok(samples) if !samples.is_empty() => {
-                if let Ok(mut cache) = cache().lock() {
-                    if cache.len() < CACHE_MAX_LINES {
-                        cache.insert(key, samples.as_slice().into());
-                    }
+                if let Ok(mut cache) = cache().lock()
+                    && cache.len() < CACHE_MAX_LINES
+                {
+                    cache.insert(key, samples.as_slice().into());
                 }
                 return (samples, SpeechSource::Espeak);
             }
