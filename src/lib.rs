@@ -13,6 +13,7 @@ pub mod credentials;
 pub mod ids;
 pub mod interview;
 pub mod load;
+pub mod metrics;
 pub mod peer;
 pub mod realtime;
 pub mod server;

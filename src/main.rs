@@ -1,4 +1,4 @@
-//! The `viva` command line: `viva serve` runs the server.
+//! The `viva` command line: `viva serve` runs the server, `viva load` load-tests one.
 
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
@@ -25,6 +25,8 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Drive synthetic WebRTC candidates against a running server and measure it.
+    Load(viva::load::LoadConfig),
 }
 
 #[derive(Debug, Subcommand)]
@@ -63,6 +65,7 @@ async fn main() -> std::process::ExitCode {
                 std::process::ExitCode::FAILURE
             }
         },
+        Command::Load(config) => viva::load::main(config).await,
     }
 }
 

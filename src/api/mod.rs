@@ -4,6 +4,7 @@ mod auth;
 mod detail;
 mod error;
 mod interviews;
+mod metrics;
 mod realtime;
 mod templates;
 mod web;
@@ -77,6 +78,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::router())
         .merge(templates::router())
         .merge(interviews::router())
+        .merge(metrics::router())
         .merge(web::router())
         .fallback(|| async { ApiError::not_found("not_found", "No such endpoint.") })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -5,6 +5,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -80,12 +81,26 @@ pub fn spawn_call(mut parts: CallParts) -> mpsc::Sender<Control> {
     );
     tokio::spawn(async move {
         let call_id = parts.call_id.clone();
+        let metrics = crate::metrics::media();
+        metrics.calls_started.fetch_add(1, Ordering::Relaxed);
+        let _ended = CallEnded;
         match Call::new(parts, control) {
             Ok((call, inputs)) => call.run(inputs).await,
             Err(error) => tracing::error!(%call_id, %error, "call setup failed"),
         }
     });
     control_tx
+}
+
+/// Counts the end of a call's actor, however it ends.
+struct CallEnded;
+
+impl Drop for CallEnded {
+    fn drop(&mut self) {
+        crate::metrics::media()
+            .calls_ended
+            .fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 /// The channels a call's actor listens to.
@@ -225,7 +240,10 @@ impl Call {
                     Some(FromUpstream::Event(event)) => self.on_upstream_event(event).await,
                     None => break "upstream_closed",
                 },
-                _ = pacer.tick() => self.pace().await,
+                deadline = pacer.tick() => {
+                    crate::metrics::media().pacer_tick(deadline.into_std());
+                    self.pace().await
+                }
                 control = inputs.control.recv() => match control {
                     Some(Control::Hangup) | None => break "hangup",
                     Some(Control::ClientEvent(event)) => self.on_client_event(event).await,
@@ -516,8 +534,12 @@ impl Call {
         if !self.connected {
             return;
         }
+        let encode_started = Instant::now();
         let frame = match self.outbound.poll_frame() {
-            Ok(Some(frame)) => Bytes::copy_from_slice(frame.payload),
+            Ok(Some(frame)) => {
+                crate::metrics::media().frame_encoded(encode_started.elapsed());
+                Bytes::copy_from_slice(frame.payload)
+            }
             Ok(None) => {
                 self.playback.talking = false;
                 if self.playback.audio_done

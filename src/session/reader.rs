@@ -15,6 +15,9 @@ use crate::upstream::ToUpstream;
 /// After this long without a packet, packets held behind a hole are released.
 const IDLE_FLUSH: Duration = Duration::from_millis(100);
 
+/// The process-wide counters (`crate::metrics`) are brought up to date this often (1 s).
+const METRICS_EVERY_PACKETS: u64 = 50;
+
 /// Reads `track` until it ends or the upstream goes away; returns the stream's counters.
 pub(crate) async fn read_track(
     track: Arc<dyn TrackRemote>,
@@ -28,7 +31,12 @@ pub(crate) async fn read_track(
             return InboundStats::default();
         }
     };
+    let metrics = crate::metrics::media();
+    let mut reported = InboundStats::default();
     loop {
+        if inbound.stats().packets >= reported.packets + METRICS_EVERY_PACKETS {
+            metrics.add_inbound(&inbound.stats(), &mut reported);
+        }
         match tokio::time::timeout(IDLE_FLUSH, track.poll()).await {
             Ok(Some(TrackRemoteEvent::OnRtpPacket(packet))) => {
                 inbound.push(RtpPacket {
@@ -47,6 +55,7 @@ pub(crate) async fn read_track(
         }
     }
     let stats = inbound.stats();
+    metrics.add_inbound(&stats, &mut reported);
     tracing::debug!(%call_id, ?stats, "candidate audio track ended");
     stats
 }

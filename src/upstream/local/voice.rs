@@ -1,7 +1,9 @@
 //! The local engine's voice: espeak-ng when it is installed, otherwise a short tone, so a
 //! machine without it still hears that the interviewer took its turn.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use crate::audio::resample_clip;
@@ -30,11 +32,33 @@ fn espeak_variant(voice: &str) -> &'static str {
     }
 }
 
+/// Lines already spoken, by (text, espeak variant): the interview plan repeats the same few
+/// lines in every call, and running espeak-ng for each turn cost a process spawn and ~40 ms
+/// before the first audio (found by `viva load`).
+type SpokenCache = Mutex<HashMap<(String, &'static str), Arc<[i16]>>>;
+const CACHE_MAX_LINES: usize = 256;
+
+fn cache() -> &'static SpokenCache {
+    static CACHE: OnceLock<SpokenCache> = OnceLock::new();
+    CACHE.get_or_init(Default::default)
+}
+
 /// Speaks `text` as pcm16 mono at 24 kHz.
 pub(crate) async fn speak(text: &str, voice: &str) -> (Vec<i16>, SpeechSource) {
+    let key = (text.to_owned(), espeak_variant(voice));
+    if let Some(samples) = cache().lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return (samples.to_vec(), SpeechSource::Espeak);
+    }
     if !ESPEAK_MISSING.load(Ordering::Relaxed) {
         match espeak(text, voice).await {
-            Ok(samples) if !samples.is_empty() => return (samples, SpeechSource::Espeak),
+            Ok(samples) if !samples.is_empty() => {
+                if let Ok(mut cache) = cache().lock()
+                    && cache.len() < CACHE_MAX_LINES
+                {
+                    cache.insert(key, samples.as_slice().into());
+                }
+                return (samples, SpeechSource::Espeak);
+            }
             Ok(_) => tracing::warn!("espeak-ng produced no audio; using a tone"),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 tracing::warn!(

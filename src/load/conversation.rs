@@ -1,0 +1,474 @@
+//! One synthetic candidate's whole call: credentials, SDP, then an interview with the server's
+//! upstream: it lets the interviewer speak, answers with a pre-encoded clip, sends encoded
+//! silence so that the server's VAD ends its turn, and measures what comes back. Every await is
+//! bounded; the call ends by the run's hard deadline at the latest.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use serde_json::{Value, json};
+use tokio::time::{MissedTickBehavior, timeout, timeout_at};
+use webrtc::peer_connection::RTCPeerConnectionState;
+
+use super::collector::{Collector, Figure};
+use super::peer::{ClientError, ClientEvent, SyntheticPeer};
+use super::speech::Clips;
+
+/// Limits of each step.
+const MINT_TIMEOUT: Duration = Duration::from_secs(10);
+const CALL_TIMEOUT: Duration = Duration::from_secs(15);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const CHANNEL_TIMEOUT: Duration = Duration::from_secs(5);
+const RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
+const TURN_TIMEOUT: Duration = Duration::from_secs(30);
+const HANGUP_TIMEOUT: Duration = Duration::from_secs(3);
+/// How far into an interviewer turn a barging candidate starts talking.
+const BARGE_AFTER: Duration = Duration::from_secs(1);
+/// No interviewer packet for this long after a barge-in: the interviewer has stopped.
+const BARGE_QUIET: Duration = Duration::from_millis(400);
+/// A silence this long inside a talk spurt is an audio gap.
+const GAP: Duration = Duration::from_millis(60);
+/// Opus RTP ticks per 20 ms packet.
+const TICKS: u32 = 960;
+
+/// What every peer shares.
+#[derive(Debug)]
+pub(super) struct Shared {
+    /// Server base URL, without a trailing slash.
+    pub url: String,
+    /// Server API key.
+    pub api_key: String,
+    /// The session asked for: server VAD with `silence_ms`.
+    pub silence_ms: u32,
+    /// The candidates' voice.
+    pub clips: Clips,
+    /// Where results go.
+    pub collector: Arc<Collector>,
+    /// Candidates stop starting answers after this.
+    pub talk_until: tokio::time::Instant,
+    /// Everything ends by this.
+    pub hard_until: tokio::time::Instant,
+    /// HTTP client for client secrets.
+    pub http: reqwest::Client,
+}
+
+/// Mints a client secret for a session with server VAD; `Err(code)` on failure.
+pub(super) async fn mint_secret(shared: &Shared) -> Result<String, ClientError> {
+    let body = json!({"session": {"type": "realtime", "audio": {"input": {"turn_detection": {
+        "type": "server_vad", "silence_duration_ms": shared.silence_ms }}}}});
+    let request = shared
+        .http
+        .post(format!("{}/v1/realtime/client_secrets", shared.url))
+        .bearer_auth(&shared.api_key)
+        .json(&body)
+        .send();
+    let response = timeout(MINT_TIMEOUT, request)
+        .await
+        .map_err(|_| ClientError::Unreachable("client secret request timed out".into()))?
+        .map_err(|e| ClientError::Unreachable(e.to_string()))?;
+    let status = response.status().as_u16();
+    let body: Value = timeout(MINT_TIMEOUT, response.json())
+        .await
+        .map_err(|_| ClientError::Unreachable("client secret response timed out".into()))?
+        .unwrap_or(Value::Null);
+    match body.get("value").and_then(Value::as_str) {
+        Some(secret) if status == 200 => Ok(secret.to_owned()),
+        _ => Err(ClientError::Refused {
+            status,
+            code: body
+                .pointer("/error/code")
+                .and_then(Value::as_str)
+                .map_or_else(|| format!("http_{status}"), str::to_owned),
+        }),
+    }
+}
+
+/// Runs candidate `index`'s call to its end; results go to the collector.
+pub(super) async fn run_peer(shared: Arc<Shared>, index: usize, interrupts: bool) {
+    let c = &shared.collector;
+    Collector::bump(&c.attempted);
+    let secret = match mint_secret(&shared).await {
+        Ok(secret) => secret,
+        Err(error) => return c.failure(&format!("secret_{}", error.code())),
+    };
+    let call = timeout(CALL_TIMEOUT, SyntheticPeer::call(&shared.url, &secret)).await;
+    let mut peer = match call {
+        Err(_) => return c.failure("call_timeout"),
+        Ok(Err(error)) => return c.failure(&error.code()),
+        Ok(Ok(peer)) => peer,
+    };
+    let connected_by = tokio::time::Instant::now() + CONNECT_TIMEOUT;
+    let mut early = Vec::new();
+    let connected_at = loop {
+        match timeout_at(connected_by, peer.events.recv()).await {
+            Err(_) => {
+                peer.close().await;
+                return c.failure("connect_timeout");
+            }
+            Ok(None) => return c.failure("peer_error"),
+            Ok(Some(ClientEvent::State(RTCPeerConnectionState::Connected))) => {
+                break Instant::now();
+            }
+            Ok(Some(ClientEvent::State(
+                RTCPeerConnectionState::Failed | RTCPeerConnectionState::Closed,
+            ))) => {
+                peer.close().await;
+                return c.failure("connect_failed");
+            }
+            Ok(Some(event)) => early.push(event),
+        }
+    };
+    c.record(Figure::Answer, peer.answered_at - peer.offer_sent_at);
+    c.record(Figure::Setup, connected_at - peer.offer_sent_at);
+    Collector::bump(&c.connected);
+    c.active.fetch_add(1, Ordering::Relaxed);
+    let mut talk = Talk::new(&shared, &peer, index, interrupts);
+    for event in early {
+        talk.on_event(event, &peer).await;
+    }
+    talk.run(&mut peer).await;
+    c.active.fetch_sub(1, Ordering::Relaxed);
+    if timeout(HANGUP_TIMEOUT, peer.hangup()).await.is_err() {
+        c.error("hangup_timeout");
+        peer.close().await;
+    }
+}
+
+/// Where the conversation is.
+#[derive(Debug)]
+enum Phase {
+    /// Connected; waiting for the data channel to send `response.create`.
+    AwaitChannel { since: Instant },
+    /// Waiting for the interviewer's voice; `speech_end` is when the answer ended.
+    AwaitResponse {
+        since: Instant,
+        speech_end: Option<Instant>,
+    },
+    /// The interviewer is speaking.
+    Listening { first_audio: Instant, barge: bool },
+    /// The candidate is answering: packet `pos` of answer `clip` goes next.
+    Speaking { clip: usize, pos: usize },
+    /// The call is over.
+    Done,
+}
+
+/// An interruption being measured.
+#[derive(Debug)]
+struct Barge {
+    started: Instant,
+    last_audio: Option<Instant>,
+}
+
+/// Inbound RTP bookkeeping: loss from sequence holes, RFC 3550 jitter and gaps within talk
+/// spurts (the server starts each spurt at the current RTP time, so a timestamp jump larger
+/// than the sequence step marks a new spurt).
+#[derive(Debug, Default)]
+struct RtpStats {
+    last: Option<(u16, u32, Instant)>,
+    last_transit: Option<f64>,
+    /// Jitter in RTP ticks (48 kHz).
+    jitter: f64,
+}
+
+struct Talk<'a> {
+    shared: &'a Shared,
+    c: &'a Collector,
+    phase: Phase,
+    interrupts: bool,
+    turns: u64,
+    next_clip: usize,
+    barge: Option<Barge>,
+    /// First packet of this turn, `output_audio_buffer.started` arrival, whether the
+    /// event delay of this turn was recorded.
+    turn_marks: (Option<Instant>, Option<Instant>, bool),
+    rtp: RtpStats,
+    epoch: Instant,
+    offer_sent_at: Instant,
+    seq: u16,
+    ts: u32,
+    first_packet: bool,
+    silence_pos: usize,
+}
+
+impl<'a> Talk<'a> {
+    fn new(shared: &'a Shared, peer: &SyntheticPeer, index: usize, interrupts: bool) -> Self {
+        Self {
+            shared,
+            c: &shared.collector,
+            phase: Phase::AwaitChannel {
+                since: Instant::now(),
+            },
+            interrupts,
+            turns: 0,
+            next_clip: index % shared.clips.answers.len(),
+            barge: None,
+            turn_marks: (None, None, false),
+            rtp: RtpStats::default(),
+            epoch: peer.offer_sent_at,
+            offer_sent_at: peer.offer_sent_at,
+            seq: rand::random(),
+            ts: rand::random(),
+            first_packet: true,
+            silence_pos: 0,
+        }
+    }
+
+    async fn run(&mut self, peer: &mut SyntheticPeer) {
+        let mut ticker = tokio::time::interval(Duration::from_millis(20));
+        ticker.set_missed_tick_behavior(MissedTickBehavior::Burst);
+        let mut jitter_sample = tokio::time::interval(Duration::from_secs(1));
+        jitter_sample.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let hard_until = self.shared.hard_until;
+        while !matches!(self.phase, Phase::Done) {
+            tokio::select! {
+                event = peer.events.recv() => match event {
+                    Some(event) => self.on_event(event, peer).await,
+                    None => { self.c.error("peer_gone"); break }
+                },
+                _ = ticker.tick() => self.on_tick(peer).await,
+                _ = jitter_sample.tick() => {
+                    if self.rtp.last_transit.is_some() {
+                        self.c.record_ms(Figure::Jitter, self.rtp.jitter / 48.0);
+                    }
+                }
+                _ = tokio::time::sleep_until(hard_until) => {
+                    if matches!(self.phase, Phase::AwaitResponse { speech_end: Some(_), .. }) {
+                        self.c.error("response_after_deadline");
+                    }
+                    break;
+                }
+            }
+        }
+    }
+
+    async fn on_event(&mut self, event: ClientEvent, peer: &SyntheticPeer) {
+        match event {
+            ClientEvent::Audio {
+                sequence_number,
+                timestamp,
+                at,
+                ..
+            } => self.on_audio(sequence_number, timestamp, at),
+            ClientEvent::ServerEvent(event) => self.on_server_event(&event).await,
+            ClientEvent::DataChannelOpen => {
+                if matches!(self.phase, Phase::AwaitChannel { .. }) {
+                    let create = json!({"type": "response.create"});
+                    if let Err(error) = peer.send_event(&create).await {
+                        self.c.error(&error.code());
+                        self.phase = Phase::Done;
+                        return;
+                    }
+                    self.phase = Phase::AwaitResponse {
+                        since: Instant::now(),
+                        speech_end: None,
+                    };
+                }
+            }
+            ClientEvent::DataChannelClosed => {
+                self.c.error("channel_closed");
+                self.phase = Phase::Done;
+            }
+            ClientEvent::State(
+                RTCPeerConnectionState::Failed
+                | RTCPeerConnectionState::Disconnected
+                | RTCPeerConnectionState::Closed,
+            ) => {
+                self.c.error("disconnected");
+                self.phase = Phase::Done;
+            }
+            ClientEvent::State(_) => {}
+        }
+    }
+
+    fn on_audio(&mut self, seq: u16, ts: u32, at: Instant) {
+        let c = self.c;
+        Collector::bump(&c.packets);
+        let transit = at.duration_since(self.epoch).as_secs_f64() * 48_000.0 - f64::from(ts);
+        if let Some((last_seq, last_ts, last_at)) = self.rtp.last {
+            {
+                let step = seq.wrapping_sub(last_seq);
+                if step == 0 || step > 0x8000 {
+                    return; // duplicate or reordered late packet: not new audio
+                }
+                if step > 1 {
+                    c.lost.fetch_add(u64::from(step - 1), Ordering::Relaxed);
+                }
+                let same_spurt = ts.wrapping_sub(last_ts) == TICKS.wrapping_mul(u32::from(step));
+                if same_spurt {
+                    if at.duration_since(last_at) > GAP {
+                        Collector::bump(&c.gaps);
+                    }
+                    if let Some(last_transit) = self.rtp.last_transit {
+                        let d = (transit - last_transit).abs();
+                        self.rtp.jitter += (d - self.rtp.jitter) / 16.0;
+                    }
+                }
+            }
+        }
+        self.rtp.last = Some((seq, ts, at));
+        self.rtp.last_transit = Some(transit);
+        if let Some(barge) = &mut self.barge {
+            barge.last_audio = Some(at);
+        }
+        match self.phase {
+            Phase::AwaitResponse { speech_end, .. } => {
+                match speech_end {
+                    Some(end) => {
+                        let response = at.saturating_duration_since(end);
+                        c.record(Figure::Response, response);
+                        c.record_ms(
+                            Figure::ResponseAdded,
+                            response.as_secs_f64() * 1000.0 - f64::from(self.shared.silence_ms),
+                        );
+                    }
+                    None => c.record(Figure::FirstAudio, at - self.offer_sent_at),
+                }
+                Collector::bump(&c.turns);
+                self.turns += 1;
+                self.turn_marks.0 = Some(at);
+                self.try_event_delay();
+                // Barging candidates interrupt every other turn, starting with the first.
+                let barge = self.interrupts && self.turns % 2 == 1;
+                self.phase = Phase::Listening {
+                    first_audio: at,
+                    barge,
+                };
+            }
+            Phase::Listening {
+                first_audio,
+                barge: true,
+            } if at.duration_since(first_audio) >= BARGE_AFTER
+                && tokio::time::Instant::now() < self.shared.talk_until =>
+            {
+                self.barge = Some(Barge {
+                    started: Instant::now(),
+                    last_audio: None,
+                });
+                self.start_answer();
+            }
+            _ => {}
+        }
+    }
+
+    fn try_event_delay(&mut self) {
+        if let (Some(audio), Some(event), false) = self.turn_marks {
+            self.c
+                .record(Figure::EventDelay, event.saturating_duration_since(audio));
+            self.turn_marks.2 = true;
+        }
+    }
+
+    fn start_answer(&mut self) {
+        self.turn_marks = (None, None, false);
+        let clip = self.next_clip;
+        self.next_clip = (self.next_clip + 1) % self.shared.clips.answers.len();
+        self.phase = Phase::Speaking { clip, pos: 0 };
+    }
+
+    async fn on_server_event(&mut self, event: &Value) {
+        let kind = event
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        match kind {
+            "input_audio_buffer.speech_started" => Collector::bump(&self.c.speech_started),
+            "output_audio_buffer.started" => {
+                self.turn_marks.1 = Some(Instant::now());
+                self.try_event_delay();
+            }
+            "output_audio_buffer.stopped" => {
+                if let Phase::Listening { .. } = self.phase {
+                    if tokio::time::Instant::now() < self.shared.talk_until {
+                        self.start_answer();
+                    } else {
+                        self.phase = Phase::Done;
+                    }
+                }
+            }
+            "error" => {
+                let code = event
+                    .pointer("/error/code")
+                    .and_then(Value::as_str)
+                    .unwrap_or("unknown");
+                self.c.error(&format!("server_{code}"));
+            }
+            _ => {}
+        }
+    }
+
+    async fn on_tick(&mut self, peer: &SyntheticPeer) {
+        let now = Instant::now();
+        let clips = &self.shared.clips;
+        let payload: Bytes = match &mut self.phase {
+            Phase::Speaking { clip, pos } => {
+                let answer = &clips.answers[*clip];
+                let payload = answer[*pos].clone();
+                *pos += 1;
+                if *pos == answer.len() {
+                    Collector::bump(&self.c.answers);
+                    self.phase = Phase::AwaitResponse {
+                        since: now,
+                        speech_end: Some(now),
+                    };
+                }
+                payload
+            }
+            _ => {
+                let payload = clips.silence[self.silence_pos % clips.silence.len()].clone();
+                self.silence_pos += 1;
+                payload
+            }
+        };
+        if let Err(error) = peer
+            .send_opus(self.seq, self.ts, self.first_packet, payload)
+            .await
+        {
+            self.c.error(&error.code());
+        }
+        Collector::bump(&self.c.sent);
+        self.first_packet = false;
+        self.seq = self.seq.wrapping_add(1);
+        self.ts = self.ts.wrapping_add(TICKS);
+        // The end of a barge-in: the interviewer has been quiet for a while.
+        if let Some(barge) = &self.barge {
+            let quiet_since = barge.last_audio.unwrap_or(barge.started).max(barge.started);
+            if now.duration_since(quiet_since) >= BARGE_QUIET {
+                let reaction = barge.last_audio.map_or(Duration::ZERO, |last| {
+                    last.saturating_duration_since(barge.started)
+                });
+                self.c.record(Figure::BargeIn, reaction);
+                self.barge = None;
+            }
+        }
+        let talking_time = tokio::time::Instant::now() < self.shared.talk_until;
+        match self.phase {
+            Phase::AwaitChannel { since } if now.duration_since(since) > CHANNEL_TIMEOUT => {
+                self.c.error("datachannel_timeout");
+                self.phase = Phase::Done;
+            }
+            Phase::AwaitResponse { since, speech_end } => {
+                if now.duration_since(since) > RESPONSE_TIMEOUT {
+                    self.c.error("response_timeout");
+                    if talking_time {
+                        self.start_answer();
+                    } else {
+                        self.phase = Phase::Done;
+                    }
+                } else if speech_end.is_none() && !talking_time {
+                    self.phase = Phase::Done;
+                }
+            }
+            Phase::Listening { first_audio, .. } => {
+                if now.duration_since(first_audio) > TURN_TIMEOUT {
+                    self.c.error("turn_timeout");
+                    self.phase = Phase::Done;
+                } else if !talking_time && self.barge.is_none() {
+                    self.phase = Phase::Done;
+                }
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! Once a second: the server's `/metrics` (CPU, RSS, calls, media counters) and the load
+//! generator's own CPU, as a timeline for the report.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::collector::Collector;
+use crate::metrics::{ProcessSample, process_sample};
+
+/// One second of the run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Point {
+    /// Seconds since the start of the run.
+    pub t: f64,
+    /// Calls connected and not hung up, as the peers see them.
+    pub active: u64,
+    /// Calls that failed so far.
+    pub failed: u64,
+    /// Interviewer packets received so far.
+    pub packets: u64,
+    /// Interviewer packets lost so far.
+    pub lost: u64,
+    /// Audio gaps so far.
+    pub gaps: u64,
+    /// Server CPU over the last second, % of one core (200 % = both cores of this machine).
+    pub server_cpu_pct: Option<f64>,
+    /// Server resident memory, MB.
+    pub server_rss_mb: Option<f64>,
+    /// Calls the server counts as live.
+    pub server_calls: Option<f64>,
+    /// Candidate packets the server lost so far.
+    pub server_inbound_lost: Option<f64>,
+    /// Pacer ticks that ran late so far.
+    pub server_pacer_late: Option<f64>,
+    /// Load generator CPU over the last second, % of one core.
+    pub client_cpu_pct: f64,
+    /// Load generator resident memory, MB.
+    pub client_rss_mb: f64,
+}
+
+/// Parses Prometheus text into name → value (labels are not used by Viva's metrics).
+pub fn parse_prometheus(text: &str) -> HashMap<String, f64> {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let (name, value) = l.rsplit_once(' ')?;
+            Some((name.trim().to_owned(), value.trim().parse().ok()?))
+        })
+        .collect()
+}
+
+/// Samples until `stop` fires; returns the timeline.
+pub(super) async fn sample(
+    url: String,
+    collector: Arc<Collector>,
+    http: reqwest::Client,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> Vec<Point> {
+    let mut timeline = Vec::new();
+    let mut ticker = tokio::time::interval(Duration::from_secs(1));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_client: Option<(f64, ProcessSample)> = None;
+    let mut last_server: Option<(f64, f64)> = None;
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = stop.changed() => break,
+        }
+        let t = collector.elapsed();
+        let me = process_sample();
+        let client_cpu_pct = match last_client {
+            Some((t0, s0)) if t > t0 => (me.cpu_seconds - s0.cpu_seconds) / (t - t0) * 100.0,
+            _ => 0.0,
+        };
+        last_client = Some((t, me));
+        let mut point = Point {
+            t,
+            active: collector.active.load(Ordering::Relaxed),
+            failed: collector.failed.load(Ordering::Relaxed),
+            packets: collector.packets.load(Ordering::Relaxed),
+            lost: collector.lost.load(Ordering::Relaxed),
+            gaps: collector.gaps.load(Ordering::Relaxed),
+            client_cpu_pct,
+            client_rss_mb: me.rss_bytes as f64 / 1e6,
+            ..Point::default()
+        };
+        let request = http.get(format!("{url}/metrics")).send();
+        if let Ok(Ok(response)) = tokio::time::timeout(Duration::from_millis(900), request).await
+            && let Ok(Ok(text)) =
+                tokio::time::timeout(Duration::from_millis(500), response.text()).await
+        {
+            let m = parse_prometheus(&text);
+            if let Some(&cpu) = m.get("process_cpu_seconds_total") {
+                if let Some((t0, cpu0)) = last_server
+                    && t > t0
+                {
+                    point.server_cpu_pct = Some((cpu - cpu0) / (t - t0) * 100.0);
+                }
+                last_server = Some((t, cpu));
+            }
+            point.server_rss_mb = m.get("process_resident_memory_bytes").map(|b| b / 1e6);
+            point.server_calls = m.get("viva_calls_active").copied();
+            point.server_inbound_lost = m.get("viva_inbound_lost_total").copied();
+            point.server_pacer_late = m.get("viva_pacer_late_ticks_total").copied();
+        }
+        timeline.push(point);
+    }
+    timeline
+}

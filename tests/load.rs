@@ -1,0 +1,109 @@
+//! `viva load` against an in-process server: three synthetic candidates hold interviews with
+//! the local engine (they barge in on every other turn), and the JSON report says every call
+//! connected, the server heard the speech, responses came back and nothing was lost.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use viva::load::{LoadConfig, LoadError};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_candidates_hold_interviews_and_the_report_says_so() {
+    let server = start_server(test_config()).await;
+    let mut config = LoadConfig::new(base_url(server.addr), "sk_test_bootstrap", 3);
+    config.ramp = 10.0;
+    config.duration = Duration::from_secs(8);
+    config.grace = Duration::from_secs(12);
+    config.interrupt_ratio = 1.0;
+    let dir = std::env::temp_dir().join(format!("viva-load-{}", viva::ids::new_id("")));
+    std::fs::create_dir_all(&dir).unwrap();
+    config.json = Some(dir.join("load.json"));
+    config.report = Some(dir.join("load.html"));
+
+    let report = viva::load::run(&config).await.expect("the run starts");
+    std::fs::write(dir.join("load.html"), report.html()).unwrap();
+    let json = report.to_json();
+    println!("{}", report.table());
+
+    assert_eq!(json["calls"]["attempted"], 3, "{json:#}");
+    assert_eq!(json["calls"]["connected"], 3, "{}", json["errors"]);
+    assert_eq!(json["calls"]["failed"], 0, "{}", json["failures"]);
+    assert!(
+        json["conversation"]["speech_started"].as_u64().unwrap() >= 3,
+        "the server heard every candidate: {}",
+        json["conversation"]
+    );
+    assert!(
+        json["latency_ms"]["response"]["n"].as_u64().unwrap() >= 3,
+        "responses came back: {}",
+        json["conversation"]
+    );
+    for key in ["setup", "first_audio", "response", "response_added"] {
+        let figure = &json["latency_ms"][key];
+        for p in ["p50", "p95", "p99", "max"] {
+            assert!(figure[p].is_number(), "latency_ms.{key}.{p}: {figure}");
+        }
+    }
+    assert!(json["barge_in_ms"]["n"].as_u64().unwrap() >= 1, "{json:#}");
+    assert!(json["packets"]["received"].as_u64().unwrap() > 100);
+    assert_eq!(json["loss_pct"], 0.0, "no loss on loopback");
+    assert_eq!(json["packets"]["lost"], 0);
+    assert!(json["jitter_ms"]["p50"].is_number());
+    assert!(json["server"]["rss_mb_max"].as_f64().unwrap() > 0.0);
+    assert!(json["server"]["cpu_pct_max"].is_number());
+    assert!(json["client"]["cpu_pct_max"].is_number());
+    assert!(report.html().contains("<svg"));
+    assert!(!report.html().contains("http://") || !report.html().contains("src=\"http"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_server_and_a_refused_key_fail_fast_and_clearly() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = closed.local_addr().unwrap();
+    drop(closed);
+    let config = LoadConfig::new(base_url(addr), "sk_test_bootstrap", 2);
+    let started = std::time::Instant::now();
+    let error = viva::load::run(&config).await.unwrap_err();
+    assert!(matches!(error, LoadError::Unreachable { .. }), "{error}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+
+    let server = start_server(test_config()).await;
+    let config = LoadConfig::new(base_url(server.addr), "sk_wrong", 2);
+    let error = viva::load::run(&config).await.unwrap_err();
+    match error {
+        LoadError::CredentialsRefused { status, code } => {
+            assert_eq!(status, 401);
+            assert_eq!(code, "invalid_api_key");
+        }
+        other => panic!("{other}"),
+    }
+}
+
+#[tokio::test]
+async fn metrics_are_prometheus_text() {
+    let server = start_server(test_config()).await;
+    let text = reqwest::get(format!("{}/metrics", base_url(server.addr)))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let metrics = viva::load::parse_prometheus(&text);
+    for name in [
+        "process_cpu_seconds_total",
+        "process_resident_memory_bytes",
+        "viva_calls_active",
+        "viva_calls_started_total",
+        "viva_calls_ended_total",
+        "viva_inbound_packets_total",
+        "viva_inbound_lost_total",
+        "viva_inbound_late_total",
+        "viva_inbound_concealed_total",
+        "viva_pacer_late_ticks_total",
+    ] {
+        assert!(metrics.contains_key(name), "{name} missing from:\n{text}");
+    }
+    assert_eq!(metrics["viva_calls_active"], 0.0);
+}
