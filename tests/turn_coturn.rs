@@ -107,10 +107,10 @@ impl Coturn {
             let _ = socket.send_to(&request, self.addr).await;
             if let Ok(Ok((n, _))) =
                 tokio::time::timeout(Duration::from_millis(200), socket.recv_from(&mut buf)).await
+                && n >= 20
+                && buf[0..2] == [0x01, 0x01]
             {
-                if n >= 20 && buf[0..2] == [0x01, 0x01] {
-                    return;
-                }
+                return;
             }
         }
         panic!(
