@@ -5,62 +5,18 @@
 
 mod common;
 
-use std::path::Path;
-use std::time::Duration;
-
 use common::*;
 use serde_json::Value;
-use viva::audio::wav::write_wav;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_browser_holds_an_interview_call_with_the_local_engine() {
-    let browser_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
-    assert!(
-        browser_dir.join("node_modules/playwright-core").exists(),
-        "run `npm ci` in tests/browser first (scripts/test does)"
-    );
     let server = start_server(test_config()).await;
-
-    // The fake microphone loops this file: 7 s of quiet while the interviewer greets, then
-    // the answer, then 3 s of quiet so the turn ends.
-    let mut mic = vec![0i16; 48_000 * 7];
-    mic.extend(speech_48k(
+    let summary = run_browser_call(
+        server.addr,
         "I studied computer science and I have built web services for five years.",
-    ));
-    mic.extend(std::iter::repeat_n(0, 48_000 * 3));
-    let dir = std::env::temp_dir().join(format!("viva-browser-{}", viva::ids::new_id("")));
-    std::fs::create_dir_all(&dir).unwrap();
-    let wav = dir.join("answer.wav");
-    std::fs::write(&wav, write_wav(48_000, &mic)).unwrap();
-
-    let run = tokio::process::Command::new("node")
-        .arg("call.mjs")
-        .current_dir(&browser_dir)
-        .env("VIVA_URL", base_url(server.addr))
-        .env("VIVA_WAV", &wav)
-        .env("VIVA_TIMEOUT_MS", "60000")
-        .env("VIVA_SCREENSHOT", dir.join("call.png"))
-        .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(Duration::from_secs(90), run)
-        .await
-        .expect("browser test finishes")
-        .expect("node runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let summary: Value = stdout
-        .lines()
-        .rev()
-        .find_map(|line| serde_json::from_str(line).ok())
-        .unwrap_or_else(|| {
-            panic!(
-                "no JSON summary; stdout: {stdout}\nstderr: {}",
-                String::from_utf8_lossy(&output.stderr)
-            )
-        });
-    assert!(
-        output.status.success() && summary["ok"] == true,
-        "browser call failed: {summary:#}"
-    );
+        false,
+    )
+    .await;
     assert!(summary["speechStarted"].as_u64() >= Some(1), "{summary}");
     assert!(summary["speechStopped"].as_u64() >= Some(1), "{summary}");
     assert!(summary["packetsReceived"].as_u64() > Some(50), "{summary}");
@@ -83,26 +39,7 @@ async fn a_browser_holds_an_interview_call_with_the_local_engine() {
     assert_eq!(summary["state"], "ended");
 
     // The server saw the same call end by hangup, with the interviewer's words stored.
-    let call_id = summary["callId"].as_str().unwrap();
-    let mut record = Value::Null;
-    for _ in 0..50 {
-        record = reqwest::Client::new()
-            .get(format!(
-                "{}/v1/realtime/calls/{call_id}",
-                base_url(server.addr)
-            ))
-            .bearer_auth("sk_test_bootstrap")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if record["live"] == false {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let record = ended_call_record(server.addr, summary["callId"].as_str().unwrap()).await;
     assert_eq!(record["end_reason"], "hangup", "{record:#}");
     let items = record["items"].as_array().unwrap();
     assert!(

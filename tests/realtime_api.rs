@@ -273,27 +273,7 @@ async fn a_vanished_browser_ends_its_call() {
         .unwrap();
     connected(&mut peer).await;
     peer.close().await;
-    let url = format!(
-        "{}/v1/realtime/calls/{}",
-        base_url(server.addr),
-        peer.call_id
-    );
-    let mut record = Value::Null;
-    for _ in 0..100 {
-        record = Client::new()
-            .get(&url)
-            .bearer_auth("sk_test_bootstrap")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if record["live"] == false {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let record = ended_call_record(server.addr, &peer.call_id).await;
     assert_eq!(record["live"], false, "{record}");
     assert!(
         ["peer_closed", "peer_failed"].contains(&record["end_reason"].as_str().unwrap()),

@@ -8,13 +8,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use rtc::ice::mdns::MulticastDnsMode;
-use rtc::media_stream::MediaStreamTrack;
-use rtc::peer_connection::configuration::media_engine::MIME_TYPE_OPUS;
 use rtc::rtp;
-use rtc::rtp_transceiver::rtp_sender::{
-    RTCRtpCodec, RTCRtpCodecParameters, RTCRtpCodingParameters, RTCRtpEncodingParameters,
-    RtpCodecKind,
-};
 use serde_json::Value;
 use tokio::sync::{Notify, mpsc};
 use webrtc::data_channel::{DataChannel, DataChannelEvent};
@@ -22,9 +16,8 @@ use webrtc::media_stream::track_local::TrackLocal;
 use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
 use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
 use webrtc::peer_connection::{
-    MediaEngine, PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler,
-    RTCConfigurationBuilder, RTCIceGatheringState, RTCPeerConnectionState, RTCSessionDescription,
-    Registry, SettingEngineBuilder, register_default_interceptors,
+    PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler, RTCConfigurationBuilder,
+    RTCIceGatheringState, RTCPeerConnectionState, RTCSessionDescription, SettingEngineBuilder,
 };
 
 /// Capacity of the event channel; a full channel drops RTP reports, never control events.
@@ -145,19 +138,6 @@ async fn read_channel(channel: Arc<dyn DataChannel>, events: mpsc::Sender<Client
     let _ = events.send(ClientEvent::DataChannelClosed).await;
 }
 
-fn opus_codec() -> RTCRtpCodecParameters {
-    RTCRtpCodecParameters {
-        payload_type: 111,
-        rtp_codec: RTCRtpCodec {
-            mime_type: MIME_TYPE_OPUS.to_owned(),
-            clock_rate: 48_000,
-            channels: 2,
-            sdp_fmtp_line: "minptime=10;useinbandfec=1".to_owned(),
-            rtcp_feedback: vec![],
-        },
-    }
-}
-
 /// A connected synthetic candidate.
 pub struct SyntheticPeer {
     pc: Arc<dyn PeerConnection>,
@@ -202,12 +182,7 @@ impl SyntheticPeer {
     ) -> Result<Self, ClientError> {
         let (events_tx, events) = mpsc::channel(EVENT_CAPACITY);
         let gathered = Arc::new(Notify::new());
-        let mut media = MediaEngine::default();
-        media
-            .register_codec(opus_codec(), RtpCodecKind::Audio)
-            .map_err(peer_error)?;
-        let registry =
-            register_default_interceptors(Registry::new(), &mut media).map_err(peer_error)?;
+        let (media, registry) = crate::peer::opus_media_engine().map_err(peer_error)?;
         let settings = SettingEngineBuilder::new()
             .with_multicast_dns_mode(MulticastDnsMode::Disabled)
             .build();
@@ -226,22 +201,7 @@ impl SyntheticPeer {
             .map_err(peer_error)?;
         let pc: Arc<dyn PeerConnection> = Arc::new(pc);
         let ssrc = rand::random::<u32>();
-        let encoding = RTCRtpEncodingParameters {
-            rtp_coding_parameters: RTCRtpCodingParameters {
-                ssrc: Some(ssrc),
-                ..Default::default()
-            },
-            codec: opus_codec().rtp_codec,
-            ..Default::default()
-        };
-        let media_track = MediaStreamTrack::new(
-            "candidate".into(),
-            "mic".into(),
-            "mic".into(),
-            RtpCodecKind::Audio,
-            vec![encoding],
-        );
-        let track = Arc::new(TrackLocalStaticRTP::new(media_track));
+        let track = crate::peer::opus_track(ssrc, "candidate", "mic");
         pc.add_track(track.clone() as Arc<dyn TrackLocal>)
             .await
             .map_err(peer_error)?;

@@ -166,7 +166,8 @@ impl Peer {
     }
 }
 
-fn opus_codec() -> RTCRtpCodecParameters {
+/// Opus as Viva negotiates it: 48 kHz stereo signalling (RFC 7587), in-band FEC.
+pub fn opus_codec() -> RTCRtpCodecParameters {
     RTCRtpCodecParameters {
         payload_type: 111,
         rtp_codec: RTCRtpCodec {
@@ -177,6 +178,37 @@ fn opus_codec() -> RTCRtpCodecParameters {
             rtcp_feedback: vec![],
         },
     }
+}
+
+/// A media engine offering only Opus, with webrtc-rs's default interceptors.
+pub fn opus_media_engine() -> Result<(MediaEngine, Registry), String> {
+    let mut media = MediaEngine::default();
+    media
+        .register_codec(opus_codec(), RtpCodecKind::Audio)
+        .map_err(|e| e.to_string())?;
+    let registry =
+        register_default_interceptors(Registry::new(), &mut media).map_err(|e| e.to_string())?;
+    Ok((media, registry))
+}
+
+/// An Opus audio track we write RTP packets to ourselves, with `ssrc`.
+pub fn opus_track(ssrc: u32, stream_id: &str, track_id: &str) -> Arc<TrackLocalStaticRTP> {
+    let encoding = RTCRtpEncodingParameters {
+        rtp_coding_parameters: RTCRtpCodingParameters {
+            ssrc: Some(ssrc),
+            ..Default::default()
+        },
+        codec: opus_codec().rtp_codec,
+        ..Default::default()
+    };
+    let track = MediaStreamTrack::new(
+        stream_id.into(),
+        track_id.into(),
+        track_id.into(),
+        RtpCodecKind::Audio,
+        vec![encoding],
+    );
+    Arc::new(TrackLocalStaticRTP::new(track))
 }
 
 fn setting_engine() -> SettingEngine {
@@ -233,12 +265,7 @@ async fn build(
 ) -> Result<Arc<dyn PeerConnection>, PeerError> {
     let mut last_error = None;
     for addr in settings.candidate_addrs() {
-        let mut media = MediaEngine::default();
-        media
-            .register_codec(opus_codec(), RtpCodecKind::Audio)
-            .map_err(|e| PeerError::Internal(e.to_string()))?;
-        let registry = register_default_interceptors(Registry::new(), &mut media)
-            .map_err(|e| PeerError::Internal(e.to_string()))?;
+        let (media, registry) = opus_media_engine().map_err(PeerError::Internal)?;
         let built = PeerConnectionBuilder::new()
             .with_configuration(RTCConfigurationBuilder::new().build())
             .with_media_engine(media)
@@ -299,22 +326,7 @@ async fn negotiate(
     gathered: &Notify,
 ) -> Result<(Arc<TrackLocalStaticRTP>, u32, u8, String), PeerError> {
     let ssrc = rand::random::<u32>();
-    let encoding = RTCRtpEncodingParameters {
-        rtp_coding_parameters: RTCRtpCodingParameters {
-            ssrc: Some(ssrc),
-            ..Default::default()
-        },
-        codec: opus_codec().rtp_codec,
-        ..Default::default()
-    };
-    let media_track = MediaStreamTrack::new(
-        "viva".into(),
-        "interviewer".into(),
-        "interviewer".into(),
-        RtpCodecKind::Audio,
-        vec![encoding],
-    );
-    let track = Arc::new(TrackLocalStaticRTP::new(media_track));
+    let track = opus_track(ssrc, "viva", "interviewer");
     // Before the remote description, so the answer is sendrecv.
     let sender = pc
         .add_track(track.clone() as Arc<dyn TrackLocal>)

@@ -316,3 +316,77 @@ pub fn response_start(response_id: &str, item_id: &str) -> Vec<Value> {
                "output_index": 0, "content_index": 0, "delta": "Tell me about"}),
     ]
 }
+
+/// Runs `tests/browser/call.mjs` (headless Chromium on the candidate page) against the server
+/// at `addr`, the fake microphone looping 7 s of quiet, `answer` spoken, and 3 s of quiet.
+/// `relay` opens the page with `?relay=1`. Returns the script's JSON summary after checking
+/// that it succeeded.
+pub async fn run_browser_call(addr: SocketAddr, answer: &str, relay: bool) -> Value {
+    let browser_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    assert!(
+        browser_dir.join("node_modules/playwright-core").exists(),
+        "run `npm ci` in tests/browser first (scripts/test does)"
+    );
+    let mut mic = vec![0i16; 48_000 * 7];
+    mic.extend(speech_48k(answer));
+    mic.extend(std::iter::repeat_n(0, 48_000 * 3));
+    let dir = std::env::temp_dir().join(format!("viva-browser-{}", viva::ids::new_id("")));
+    std::fs::create_dir_all(&dir).unwrap();
+    let wav = dir.join("answer.wav");
+    std::fs::write(&wav, viva::audio::wav::write_wav(48_000, &mic)).unwrap();
+    let mut command = tokio::process::Command::new("node");
+    command
+        .arg("call.mjs")
+        .current_dir(&browser_dir)
+        .env("VIVA_URL", base_url(addr))
+        .env("VIVA_WAV", &wav)
+        .env("VIVA_TIMEOUT_MS", "60000")
+        .env("VIVA_SCREENSHOT", dir.join("call.png"))
+        .kill_on_drop(true);
+    if relay {
+        command.env("VIVA_RELAY", "1");
+    }
+    let output = tokio::time::timeout(Duration::from_secs(90), command.output())
+        .await
+        .expect("browser test finishes")
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let summary: Value = stdout
+        .lines()
+        .rev()
+        .find_map(|line| serde_json::from_str(line).ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "no JSON summary; stdout: {stdout}\nstderr: {}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        });
+    assert!(
+        output.status.success() && summary["ok"] == true,
+        "browser call failed: {summary:#}"
+    );
+    summary
+}
+
+/// Polls `GET /v1/realtime/calls/{id}` (server key) until the call is over (at most 10 s);
+/// returns the last record.
+pub async fn ended_call_record(addr: SocketAddr, call_id: &str) -> Value {
+    let url = format!("{}/v1/realtime/calls/{call_id}", base_url(addr));
+    let mut record = Value::Null;
+    for _ in 0..100 {
+        record = reqwest::Client::new()
+            .get(&url)
+            .bearer_auth("sk_test_bootstrap")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if record["live"] == false {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    record
+}
