@@ -32,6 +32,14 @@ pub struct MediaMetrics {
     pub pacer_late_ticks: AtomicU64,
     /// Sum of every tick's lateness, in nanoseconds.
     pub pacer_lateness_ns: AtomicU64,
+    /// Responses to a candidate's turn whose first frame went out with its timing.
+    pub responses_timed: AtomicU64,
+    /// Their sum of: candidate packet read → its audio handed to the upstream, in ns.
+    pub response_inbound_ns: AtomicU64,
+    /// Their sum of: end of the turn handed to the upstream → first audio back, in ns.
+    pub response_upstream_ns: AtomicU64,
+    /// Their sum of: first audio from the upstream → first RTP packet written, in ns.
+    pub response_outbound_ns: AtomicU64,
 }
 
 /// A pacer tick this late is counted as late: it delays the frame by a quarter of a frame.
@@ -53,6 +61,18 @@ impl MediaMetrics {
         if late > PACER_LATE {
             self.pacer_late_ticks.fetch_add(1, Ordering::Relaxed);
         }
+    }
+
+    /// A response's first frame went out: its turn's audio took `inbound` to reach the
+    /// upstream, the upstream took `upstream`, its first audio took `outbound` to leave.
+    pub fn response_timed(&self, inbound: Duration, upstream: Duration, outbound: Duration) {
+        let add = |counter: &AtomicU64, d: Duration| {
+            counter.fetch_add(d.as_nanos() as u64, Ordering::Relaxed);
+        };
+        self.responses_timed.fetch_add(1, Ordering::Relaxed);
+        add(&self.response_inbound_ns, inbound);
+        add(&self.response_upstream_ns, upstream);
+        add(&self.response_outbound_ns, outbound);
     }
 
     /// One interviewer frame was encoded in `took`.

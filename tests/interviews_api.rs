@@ -411,9 +411,7 @@ async fn credentials_and_question_tokens_open_calls_until_the_interview_ends() {
         has_event(seen, "session.updated")
     })
     .await;
-    let updated = server_events(&events)
-        .into_iter()
-        .find(|e| e["type"] == "session.updated")
+    let updated = event_of(&events, "session.updated")
         .cloned()
         .expect("session.updated");
     assert!(

@@ -40,7 +40,18 @@ async fn three_candidates_hold_interviews_and_the_report_says_so() {
         "responses came back: {}",
         json["conversation"]
     );
-    for key in ["setup", "first_audio", "response", "response_added"] {
+    assert!(
+        json["latency_ms"]["response_added"]["n"].as_u64().unwrap() >= 3,
+        "each response to speech was split into Viva's part and the upstream's: {json:#}"
+    );
+    for key in [
+        "setup",
+        "first_audio",
+        "response",
+        "turn_end",
+        "response_added",
+        "upstream",
+    ] {
         let figure = &json["latency_ms"][key];
         for p in ["p50", "p95", "p99", "max"] {
             assert!(figure[p].is_number(), "latency_ms.{key}.{p}: {figure}");
@@ -50,6 +61,10 @@ async fn three_candidates_hold_interviews_and_the_report_says_so() {
     assert!(json["packets"]["received"].as_u64().unwrap() > 100);
     assert_eq!(json["loss_pct"], 0.0, "no loss on loopback");
     assert_eq!(json["packets"]["lost"], 0);
+    assert_eq!(
+        json["gaps"], 0,
+        "no silence inside an interviewer talk spurt"
+    );
     assert!(json["jitter_ms"]["p50"].is_number());
     assert!(json["server"]["rss_mb_max"].as_f64().unwrap() > 0.0);
     assert!(json["server"]["cpu_pct_max"].is_number());
@@ -102,6 +117,8 @@ async fn metrics_are_prometheus_text() {
         "viva_inbound_late_total",
         "viva_inbound_concealed_total",
         "viva_pacer_late_ticks_total",
+        "viva_responses_timed_total",
+        "viva_response_upstream_seconds_total",
     ] {
         assert!(metrics.contains_key(name), "{name} missing from:\n{text}");
     }

@@ -167,11 +167,7 @@ async fn calls_refuse_bad_offers_and_credentials_with_stable_codes() {
         has_event(seen, "session.created")
     })
     .await;
-    let created = server_events(&events)
-        .into_iter()
-        .find(|e| e["type"] == "session.created")
-        .unwrap()
-        .clone();
+    let created = event_of(&events, "session.created").unwrap().clone();
     assert_eq!(created["session"]["instructions"], "From multipart");
 
     // At the limit: 503 with Retry-After.
@@ -207,10 +203,7 @@ async fn calls_refuse_bad_offers_and_credentials_with_stable_codes() {
 async fn bad_client_events_get_error_events_and_the_call_goes_on() {
     let server = start_server(test_config()).await;
     let secret = mint_secret(server.addr, json!({})).await;
-    let mut peer = SyntheticPeer::call(&base_url(server.addr), &secret)
-        .await
-        .unwrap();
-    connected(&mut peer).await;
+    let mut peer = connected_call(server.addr, &secret).await;
     collect_until(&mut peer, Duration::from_secs(5), |seen| {
         seen.iter()
             .any(|e| matches!(e, viva::load::ClientEvent::DataChannelOpen))
@@ -252,11 +245,7 @@ async fn bad_client_events_get_error_events_and_the_call_goes_on() {
             ("unknown_event_type".to_owned(), json!("evt_9")),
         ]
     );
-    let updated = server_events(&events)
-        .into_iter()
-        .find(|e| e["type"] == "session.updated")
-        .unwrap()
-        .clone();
+    let updated = event_of(&events, "session.updated").unwrap().clone();
     assert_eq!(
         updated["session"]["audio"]["output"]["voice"], "cedar",
         "a good update still applies"
@@ -268,10 +257,7 @@ async fn bad_client_events_get_error_events_and_the_call_goes_on() {
 async fn a_vanished_browser_ends_its_call() {
     let server = start_server(test_config()).await;
     let secret = mint_secret(server.addr, json!({})).await;
-    let mut peer = SyntheticPeer::call(&base_url(server.addr), &secret)
-        .await
-        .unwrap();
-    connected(&mut peer).await;
+    let peer = connected_call(server.addr, &secret).await;
     peer.close().await;
     let record = ended_call_record(server.addr, &peer.call_id).await;
     assert_eq!(record["live"], false, "{record}");
@@ -299,10 +285,7 @@ async fn an_upstream_that_drops_is_reconnected_without_dropping_the_call() {
     config.openai_url = fake.url.clone();
     let server = start_server(config).await;
     let secret = mint_secret(server.addr, json!({"session": {"instructions": "Keep me"}})).await;
-    let mut peer = SyntheticPeer::call(&base_url(server.addr), &secret)
-        .await
-        .unwrap();
-    connected(&mut peer).await;
+    let mut peer = connected_call(server.addr, &secret).await;
     fake.handshakes.recv().await.unwrap();
     fake.wait_for(Duration::from_secs(3), |e| e["type"] == "session.update")
         .await;

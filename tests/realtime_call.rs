@@ -97,10 +97,7 @@ async fn speech_is_relayed_to_the_model_and_its_voice_and_transcript_come_back()
         has_event(seen, "output_audio_buffer.stopped")
     })
     .await;
-    let transcript = server_events(&events)
-        .into_iter()
-        .find(|e| e["type"] == "response.output_audio_transcript.delta")
-        .cloned();
+    let transcript = event_of(&events, "response.output_audio_transcript.delta").cloned();
     assert_eq!(
         transcript.map(|e| e["delta"].clone()),
         Some(json!("Tell me about"))
@@ -167,10 +164,7 @@ async fn barge_in_stops_the_voice_within_a_frame_and_truncates_at_what_was_playe
     let mut fake = FakeUpstream::start().await;
     let server = server_with_fake_upstream(&fake).await;
     let secret = mint_secret(server.addr, json!({})).await;
-    let mut peer = SyntheticPeer::call(&base_url(server.addr), &secret)
-        .await
-        .unwrap();
-    connected(&mut peer).await;
+    let mut peer = connected_call(server.addr, &secret).await;
 
     // 3 s of interviewer voice, all delivered at once (models send faster than real time).
     for event in response_start("resp_2", "item_a2")
@@ -234,22 +228,23 @@ async fn barge_in_stops_the_voice_within_a_frame_and_truncates_at_what_was_playe
 async fn the_local_engine_detects_the_answer_and_asks_the_next_question_aloud() {
     let server = start_server(test_config()).await;
     let secret = mint_secret(server.addr, json!({"session": {"audio": {"input": {"transcription": {"model": "whisper-1"}, "turn_detection": {"type": "server_vad", "silence_duration_ms": 600}}}}})).await;
-    let mut peer = SyntheticPeer::call(&base_url(server.addr), &secret)
-        .await
-        .unwrap();
-    connected(&mut peer).await;
+    let peer = connected_call(server.addr, &secret).await;
     let speech =
         speech_48k("My name is Alex and I have worked as a backend engineer for six years.");
     let speech_ms = speech.len() / 48;
     let peer = Arc::new(peer);
-    let sender = send_paced(peer.clone(), speech_packets(&speech, 1_500));
+    let packets = speech_packets(&speech, 1_500);
+    let sent_timestamps: Vec<u32> = packets.iter().map(|p| p.timestamp).collect();
+    let sender = send_paced(peer.clone(), packets);
     let mut peer_events = Vec::new();
     let started = Instant::now();
     sender.await.unwrap();
     let mut peer = Arc::into_inner(peer).unwrap();
     peer_events.extend(
         collect_until(&mut peer, Duration::from_secs(20), |seen| {
-            audio_packets(seen) >= 100 && has_event(seen, "response.output_audio_transcript.delta")
+            audio_packets(seen) >= 100
+                && has_event(seen, "response.output_audio_transcript.delta")
+                && has_event(seen, "viva.response.latency")
         })
         .await,
     );
@@ -281,6 +276,25 @@ async fn the_local_engine_detects_the_answer_and_asks_the_next_question_aloud() 
         detected.abs_diff(speech_ms as u64 + 600) < 800,
         "turn of {detected} ms for {speech_ms} ms of speech + 600 ms silence window"
     );
+    // The first frame of the answer says how the time since the end of the turn divided: it
+    // names the candidate packet that ended the turn, at the position speech_stopped gave.
+    let latency = &events[position("viva.response.latency")];
+    let response_id = &events[position("response.created")]["response"]["id"];
+    assert_eq!(&latency["response_id"], response_id, "{latency}");
+    assert_eq!(latency["audio_end_ms"], stopped_ms, "{latency}");
+    let named = latency["rtp_timestamp"].as_u64().unwrap() as u32;
+    let index = sent_timestamps
+        .iter()
+        .position(|&ts| ts == named)
+        .unwrap_or_else(|| panic!("{latency} names a packet that was sent"));
+    let packet_end_ms = (index as u64 + 1) * 20;
+    assert!(
+        packet_end_ms.abs_diff(stopped_ms) <= 40,
+        "packet {index} ends at {packet_end_ms} ms, the turn at {stopped_ms} ms"
+    );
+    for part in ["inbound_ms", "upstream_ms", "outbound_ms"] {
+        assert!(latency[part].as_f64().unwrap() >= 0.0, "{latency}");
+    }
     // No invented transcript: the requested transcription fails, saying why.
     let failed = events
         .iter()

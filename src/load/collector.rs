@@ -17,8 +17,16 @@ pub enum Figure {
     FirstAudio,
     /// Last packet of the candidate's speech sent → first interviewer audio packet.
     Response,
-    /// `Response` minus the VAD's `silence_duration_ms`: what the server adds.
+    /// What Viva adds to a response: from sending the packet that ended the turn (named by
+    /// the server's `viva.response.latency`) to the first interviewer packet, less the
+    /// upstream's own time.
     ResponseAdded,
+    /// Last packet of the answer sent → the packet the upstream ended the turn at was sent:
+    /// the turn detector's silence window and hangover, in the candidate's audio time.
+    TurnEnd,
+    /// The upstream's own time (turn detection wait, generation) per response, as the server
+    /// measured it at the upstream boundary.
+    Upstream,
     /// `output_audio_buffer.started` on the data channel after the first RTP packet it
     /// announces (both leave the server in the same pacer tick).
     EventDelay,
@@ -30,12 +38,14 @@ pub enum Figure {
 
 impl Figure {
     /// Every figure, in report order.
-    pub const ALL: [Figure; 8] = [
+    pub const ALL: [Figure; 10] = [
         Figure::Answer,
         Figure::Setup,
         Figure::FirstAudio,
         Figure::Response,
+        Figure::TurnEnd,
         Figure::ResponseAdded,
+        Figure::Upstream,
         Figure::EventDelay,
         Figure::BargeIn,
         Figure::Jitter,
@@ -49,6 +59,8 @@ impl Figure {
             Figure::FirstAudio => "first_audio",
             Figure::Response => "response",
             Figure::ResponseAdded => "response_added",
+            Figure::Upstream => "upstream",
+            Figure::TurnEnd => "turn_end",
             Figure::EventDelay => "event_delay",
             Figure::BargeIn => "barge_in",
             Figure::Jitter => "jitter",

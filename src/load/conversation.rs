@@ -3,6 +3,7 @@
 //! silence so that the server's VAD ends its turn, and measures what comes back. Every await is
 //! bounded; the call ends by the run's hard deadline at the latest.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -32,6 +33,8 @@ const BARGE_QUIET: Duration = Duration::from_millis(400);
 const GAP: Duration = Duration::from_millis(60);
 /// Opus RTP ticks per 20 ms packet.
 const TICKS: u32 = 960;
+/// Sent packets remembered, by RTP timestamp: 10 s, longer than any turn detector's wait.
+const SENT_KEPT: usize = 500;
 
 /// What every peer shares.
 #[derive(Debug)]
@@ -183,6 +186,13 @@ struct Talk<'a> {
     /// First packet of this turn, `output_audio_buffer.started` arrival, whether the
     /// event delay of this turn was recorded.
     turn_marks: (Option<Instant>, Option<Instant>, bool),
+    /// When each recent packet was sent, by RTP timestamp.
+    sent_log: VecDeque<(u32, Instant)>,
+    /// This turn's `viva.response.latency`: when the packet it names was sent, and the
+    /// upstream's own time; joined with the turn's first packet.
+    turn_latency: Option<(Instant, Duration)>,
+    /// When the candidate's last answer ended.
+    speech_end: Option<Instant>,
     rtp: RtpStats,
     epoch: Instant,
     offer_sent_at: Instant,
@@ -205,6 +215,9 @@ impl<'a> Talk<'a> {
             next_clip: index % shared.clips.answers.len(),
             barge: None,
             turn_marks: (None, None, false),
+            sent_log: VecDeque::with_capacity(SENT_KEPT),
+            turn_latency: None,
+            speech_end: None,
             rtp: RtpStats::default(),
             epoch: peer.offer_sent_at,
             offer_sent_at: peer.offer_sent_at,
@@ -315,20 +328,14 @@ impl<'a> Talk<'a> {
         match self.phase {
             Phase::AwaitResponse { speech_end, .. } => {
                 match speech_end {
-                    Some(end) => {
-                        let response = at.saturating_duration_since(end);
-                        c.record(Figure::Response, response);
-                        c.record_ms(
-                            Figure::ResponseAdded,
-                            response.as_secs_f64() * 1000.0 - f64::from(self.shared.silence_ms),
-                        );
-                    }
+                    Some(end) => c.record(Figure::Response, at.saturating_duration_since(end)),
                     None => c.record(Figure::FirstAudio, at - self.offer_sent_at),
                 }
                 Collector::bump(&c.turns);
                 self.turns += 1;
                 self.turn_marks.0 = Some(at);
                 self.try_event_delay();
+                self.try_response_added();
                 // Barging candidates interrupt every other turn, starting with the first.
                 let barge = self.interrupts && self.turns % 2 == 1;
                 self.phase = Phase::Listening {
@@ -360,8 +367,45 @@ impl<'a> Talk<'a> {
         }
     }
 
+    /// Viva's share of the response time: from sending the packet that ended the turn (as
+    /// the server's `viva.response.latency` names it) to the first interviewer packet, less
+    /// the time the upstream itself took.
+    fn try_response_added(&mut self) {
+        if let (Some(first_audio), Some((turn_sent, upstream))) =
+            (self.turn_marks.0, self.turn_latency)
+        {
+            let total = first_audio.saturating_duration_since(turn_sent);
+            let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+            self.c
+                .record_ms(Figure::ResponseAdded, ms(total) - ms(upstream));
+            self.c.record(Figure::Upstream, upstream);
+            self.turn_latency = None;
+        }
+    }
+
+    fn on_latency_event(&mut self, event: &Value) {
+        let rtp = event
+            .get("rtp_timestamp")
+            .and_then(Value::as_u64)
+            .and_then(|ts| u32::try_from(ts).ok());
+        let upstream = event.get("upstream_ms").and_then(Value::as_f64);
+        let (Some(rtp), Some(upstream)) = (rtp, upstream) else {
+            return self.c.error("bad_latency_event");
+        };
+        let Some(&(_, sent)) = self.sent_log.iter().rev().find(|(ts, _)| *ts == rtp) else {
+            return self.c.error("latency_event_unknown_packet");
+        };
+        if let Some(end) = self.speech_end.take() {
+            self.c
+                .record(Figure::TurnEnd, sent.saturating_duration_since(end));
+        }
+        self.turn_latency = Some((sent, Duration::from_secs_f64(upstream.max(0.0) / 1000.0)));
+        self.try_response_added();
+    }
+
     fn start_answer(&mut self) {
         self.turn_marks = (None, None, false);
+        self.turn_latency = None;
         let clip = self.next_clip;
         self.next_clip = (self.next_clip + 1) % self.shared.clips.answers.len();
         self.phase = Phase::Speaking { clip, pos: 0 };
@@ -374,6 +418,7 @@ impl<'a> Talk<'a> {
             .unwrap_or_default();
         match kind {
             "input_audio_buffer.speech_started" => Collector::bump(&self.c.speech_started),
+            "viva.response.latency" => self.on_latency_event(event),
             "output_audio_buffer.started" => {
                 self.turn_marks.1 = Some(Instant::now());
                 self.try_event_delay();
@@ -408,6 +453,7 @@ impl<'a> Talk<'a> {
                 *pos += 1;
                 if *pos == answer.len() {
                     Collector::bump(&self.c.answers);
+                    self.speech_end = Some(now);
                     self.phase = Phase::AwaitResponse {
                         since: now,
                         speech_end: Some(now),
@@ -428,6 +474,10 @@ impl<'a> Talk<'a> {
             self.c.error(&error.code());
         }
         Collector::bump(&self.c.sent);
+        if self.sent_log.len() == SENT_KEPT {
+            self.sent_log.pop_front();
+        }
+        self.sent_log.push_back((self.ts, now));
         self.first_packet = false;
         self.seq = self.seq.wrapping_add(1);
         self.ts = self.ts.wrapping_add(TICKS);

@@ -248,6 +248,38 @@ pub(super) fn render(report: &Report) -> String {
             silence,
         ),
         chart(
+            "Response latency added by Viva (upstream's own time taken out)",
+            "ms",
+            t_max,
+            &[
+                Series {
+                    name: "each response",
+                    color: "#94a3b8",
+                    points: samples(Figure::ResponseAdded),
+                    dots: true,
+                },
+                Series {
+                    name: "p50 (10 s)",
+                    color: "#2563eb",
+                    points: rolling(report, Figure::ResponseAdded, 0.5),
+                    dots: false,
+                },
+                Series {
+                    name: "p99 (10 s)",
+                    color: "#dc2626",
+                    points: rolling(report, Figure::ResponseAdded, 0.99),
+                    dots: false,
+                },
+                Series {
+                    name: "20 ms",
+                    color: "#16a34a",
+                    points: vec![(0.0, 20.0), (t_max, 20.0)],
+                    dots: false,
+                },
+            ],
+            20.0,
+        ),
+        chart(
             "Calls",
             "calls",
             t_max,
@@ -454,7 +486,7 @@ h2{{font-size:15px;margin:22px 0 8px}}
 <div class="charts">{charts}</div>
 <div class="tables">
 <div><h2>Percentiles (ms)</h2><table><tr><th>figure</th><th>n</th><th>p50</th><th>p95</th><th>p99</th><th>max</th></tr>{rows}</table>
-<p style="color:#64748b;font-size:12px;max-width:520px">response = last packet of the answer sent → first interviewer packet; response_added = response − the VAD's silence_duration_ms ({silence} ms), which the server waits by design. Negative values count as 0.</p></div>
+<p style="color:#64748b;font-size:12px;max-width:520px">response = last packet of the answer sent → first interviewer packet = turn_end + response_added + upstream. turn_end = last packet of the answer → the packet the server's turn detector ended the turn at. upstream = the model's own time, from the end of the turn it detected (its VAD waits silence_duration_ms = {silence} ms) reaching it to its first audio, as the server measured it (<code>viva.response.latency</code>). response_added = sending the packet that ended the turn → first interviewer packet, less upstream: Viva's inbound and outbound paths and the network.</p></div>
 <div><h2>Errors by code</h2><table><tr><th>code</th><th>count</th></tr>{errors}</table></div>
 <div><h2>Settings</h2><pre>{settings}</pre></div>
 </div></main></body></html>

@@ -161,20 +161,11 @@ pub async fn run(config: &LoadConfig) -> Result<Report, LoadError> {
     let samples = collector.samples();
     let figures = Figure::ALL
         .iter()
-        .filter(|f| **f != Figure::ResponseAdded)
         .map(|&f| {
             let values = samples.iter().filter(|s| s.figure == f).map(|s| s.ms);
             (f, Percentiles::of(values))
         })
         .collect::<std::collections::BTreeMap<_, _>>();
-    let mut figures = figures;
-    let response = figures[&Figure::Response];
-    if response.n > 0 {
-        figures.insert(
-            Figure::ResponseAdded,
-            response.shifted(-f64::from(config.silence_ms)),
-        );
-    }
     let load = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
     Ok(Report {
         settings: json!({
@@ -218,7 +209,6 @@ fn spawn_progress(
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
     );
     let peers = config.peers;
-    let silence = f64::from(config.silence_ms);
     Some(tokio::spawn(async move {
         let mut ticker = tokio::time::interval(Duration::from_millis(500));
         loop {
@@ -226,21 +216,25 @@ fn spawn_progress(
                 _ = ticker.tick() => {}
                 _ = stop.changed() => break,
             }
-            let mut responses = collector.values_since(Figure::Response, 0.0);
-            responses.sort_by(f64::total_cmp);
-            let p50 = responses
-                .get(responses.len() / 2)
-                .map_or("–".to_owned(), |v| {
-                    format!("{v:.0} ms (+{:.0})", v - silence)
-                });
+            let median = |figure| {
+                let mut values = collector.values_since(figure, 0.0);
+                values.sort_by(f64::total_cmp);
+                let median = values
+                    .get(values.len() / 2)
+                    .map_or("–".to_owned(), |v| format!("{v:.0} ms"));
+                (values.len(), median)
+            };
+            let (responses, response_p50) = median(Figure::Response);
+            let (_, added_p50) = median(Figure::ResponseAdded);
             bar.set_message(format!(
-                "calls {}/{} connected, {} live, {} failed · responses {} · p50 response {} · loss {} pkts, gaps {}",
+                "calls {}/{} connected, {} live, {} failed · responses {} · p50 response {}, added by Viva {} · loss {} pkts, gaps {}",
                 collector.connected.load(Ordering::Relaxed),
                 peers,
                 collector.active.load(Ordering::Relaxed),
                 collector.failed.load(Ordering::Relaxed),
-                responses.len(),
-                p50,
+                responses,
+                response_p50,
+                added_p50,
                 collector.lost.load(Ordering::Relaxed),
                 collector.gaps.load(Ordering::Relaxed),
             ));

@@ -46,18 +46,6 @@ impl Percentiles {
         }
     }
 
-    /// Every value shifted by `ms` (percentiles commute with a shift).
-    pub fn shifted(self, ms: f64) -> Self {
-        let r = |v: f64| ((v + ms) * 100.0).round() / 100.0;
-        Self {
-            n: self.n,
-            p50: r(self.p50),
-            p95: r(self.p95),
-            p99: r(self.p99),
-            max: r(self.max),
-        }
-    }
-
     fn to_json(self) -> Value {
         if self.n == 0 {
             return Value::Null;
@@ -153,7 +141,9 @@ impl Report {
             Figure::Setup,
             Figure::FirstAudio,
             Figure::Response,
+            Figure::TurnEnd,
             Figure::ResponseAdded,
+            Figure::Upstream,
             Figure::EventDelay,
         ]
         .iter()
@@ -225,7 +215,9 @@ impl Report {
                 Figure::Setup => "setup: offer → connected",
                 Figure::FirstAudio => "setup: offer → first audio",
                 Figure::Response => "response: speech end → audio",
-                Figure::ResponseAdded => "response_added (− VAD silence)",
+                Figure::ResponseAdded => "response: added by Viva",
+                Figure::Upstream => "response: upstream's own time",
+                Figure::TurnEnd => "response: speech end → turn end",
                 Figure::EventDelay => "data channel event after RTP",
                 Figure::BargeIn => "barge-in: talk → audio stops",
                 Figure::Jitter => "jitter (RFC 3550)",

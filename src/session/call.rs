@@ -17,8 +17,10 @@ use webrtc::peer_connection::RTCPeerConnectionState;
 
 use super::reader::read_track;
 use super::registry::Slot;
+use super::timeline::{InputMark, InputTimeline};
 use super::unix_ms;
-use crate::audio::{FRAME_RTP_TICKS, Outbound, OutboundConfig};
+use super::writer::TranscriptWriter;
+use crate::audio::{FRAME_MS, FRAME_RTP_TICKS, Outbound, OutboundConfig};
 use crate::peer::{Peer, PeerEvent};
 use crate::realtime::SessionConfig;
 use crate::realtime::events::{error_event, event_type, server_event};
@@ -121,7 +123,11 @@ struct Call {
     id: String,
     peer: Peer,
     upstream: mpsc::Sender<ToUpstream>,
-    store: Arc<dyn CallStore>,
+    transcript: TranscriptWriter,
+    /// When each chunk of the candidate's audio reached the upstream.
+    timeline: Arc<InputTimeline>,
+    /// The end of the candidate's last turn, until a response takes it.
+    turn_end: Option<TurnEnd>,
     outbound: Outbound,
     data_channel: Option<Arc<dyn DataChannel>>,
     pending: VecDeque<String>,
@@ -153,6 +159,24 @@ struct Playback {
     active: bool,
     /// The response `output_audio_buffer.started` was sent for.
     announced: Option<String>,
+    /// Whether a frame was ever sent (the first one sets the RTP time).
+    sent_any: bool,
+    /// Timing of the response being played, until its first frame goes out.
+    timing: Option<ResponseTiming>,
+}
+
+/// Where the upstream said the candidate's turn ended, and when that audio reached it.
+#[derive(Debug, Clone, Copy)]
+struct TurnEnd {
+    audio_end_ms: u64,
+    mark: InputMark,
+}
+
+/// What a response's first frame needs to say how long each part took.
+#[derive(Debug)]
+struct ResponseTiming {
+    turn_end: Option<TurnEnd>,
+    first_audio_at: Option<Instant>,
 }
 
 impl Playback {
@@ -168,6 +192,8 @@ impl Playback {
             audio_done: false,
             active: false,
             announced: None,
+            sent_any: false,
+            timing: None,
         }
     }
 
@@ -195,10 +221,12 @@ impl Call {
             ..
         } = parts;
         let call = Self {
-            id: call_id,
+            id: call_id.clone(),
             peer,
             upstream: upstream.tx,
-            store,
+            transcript: TranscriptWriter::spawn(call_id.clone(), store),
+            timeline: Arc::new(InputTimeline::new()),
+            turn_end: None,
             outbound: Outbound::new(outbound)?,
             data_channel: None,
             pending: VecDeque::new(),
@@ -236,7 +264,15 @@ impl Call {
                     Some(ClientMessage::Closed) | None => break "peer_closed",
                 },
                 message = inputs.upstream.recv() => match message {
-                    Some(FromUpstream::Audio { pcm, .. }) => self.outbound.push_pcm16(&pcm),
+                    Some(FromUpstream::Audio { pcm, .. }) => {
+                        self.on_upstream_audio(&pcm);
+                        // A new talk spurt goes out now, not at the next tick of a pacer
+                        // whose phase has nothing to do with it; the pacer follows its phase.
+                        if self.connected && !self.playback.talking && self.outbound.buffered_ms() >= FRAME_MS {
+                            self.pace().await;
+                            pacer.reset();
+                        }
+                    }
                     Some(FromUpstream::Event(event)) => self.on_upstream_event(event).await,
                     None => break "upstream_closed",
                 },
@@ -253,9 +289,16 @@ impl Call {
         };
         tracing::info!(call_id = %self.id, reason, "call ended");
         self.peer.close().await;
-        if let Err(error) = self.store.call_ended(&self.id, reason, unix_ms()).await {
-            tracing::warn!(call_id = %self.id, %error, "could not record the end of the call");
+        self.transcript.finish(reason, unix_ms()).await;
+    }
+
+    fn on_upstream_audio(&mut self, pcm: &[u8]) {
+        if let Some(timing) = &mut self.playback.timing
+            && timing.first_audio_at.is_none()
+        {
+            timing.first_audio_at = Some(Instant::now());
         }
+        self.outbound.push_pcm16(pcm);
     }
 
     /// Handles a peer event; returns why the call ends, if it does.
@@ -263,7 +306,7 @@ impl Call {
         match event {
             PeerEvent::Track(track) => {
                 let (upstream, id) = (self.upstream.clone(), self.id.clone());
-                tokio::spawn(read_track(track, upstream, id));
+                tokio::spawn(read_track(track, upstream, self.timeline.clone(), id));
             }
             PeerEvent::DataChannel(channel) => {
                 tokio::spawn(read_data_channel(
@@ -384,6 +427,10 @@ impl Call {
                     .map(str::to_owned);
                 self.playback.audio_done = false;
                 self.playback.active = true;
+                self.playback.timing = Some(ResponseTiming {
+                    turn_end: self.turn_end.take(),
+                    first_audio_at: None,
+                });
                 self.outbound.begin_response();
             }
             "response.output_item.added"
@@ -416,6 +463,7 @@ impl Call {
                     .and_then(Value::as_u64)
                     .unwrap_or(0);
                 self.user_turn = Some((item, start));
+                self.turn_end = None;
                 if self.playback.announced.is_some() || self.outbound.buffered_ms() > 0 {
                     self.cut_playback().await;
                 }
@@ -425,6 +473,10 @@ impl Call {
                     .get("audio_end_ms")
                     .and_then(Value::as_u64)
                     .unwrap_or(0);
+                self.turn_end = self.timeline.mark_at(end).map(|mark| TurnEnd {
+                    audio_end_ms: end,
+                    mark,
+                });
                 if let Some((item_id, start)) = self.user_turn.take() {
                     let audio_ms = u32::try_from(end.saturating_sub(start)).ok();
                     self.record(TranscriptItem {
@@ -434,8 +486,7 @@ impl Call {
                         audio_ms,
                         truncated_at_ms: None,
                         at_ms: unix_ms(),
-                    })
-                    .await;
+                    });
                 }
             }
             "conversation.item.input_audio_transcription.completed" => {
@@ -451,7 +502,7 @@ impl Call {
                         truncated_at_ms: None,
                         at_ms: unix_ms(),
                     };
-                    self.record(item).await;
+                    self.record(item);
                 }
             }
             "response.output_audio_transcript.done" => {
@@ -467,7 +518,7 @@ impl Call {
                         truncated_at_ms: None,
                         at_ms: unix_ms(),
                     };
-                    self.record(item).await;
+                    self.record(item);
                 }
             }
             "error"
@@ -484,10 +535,8 @@ impl Call {
         self.send_to_client(&event).await;
     }
 
-    async fn record(&mut self, item: TranscriptItem) {
-        if let Err(error) = self.store.upsert_item(&self.id, item).await {
-            tracing::warn!(call_id = %self.id, %error, "could not store a transcript item");
-        }
+    fn record(&self, item: TranscriptItem) {
+        self.transcript.write(item);
     }
 
     /// Barge-in or `output_audio_buffer.clear`: stop the interviewer's audio within a frame,
@@ -524,7 +573,7 @@ impl Call {
                 truncated_at_ms: Some(report.played_ms),
                 at_ms: unix_ms(),
             };
-            self.record(item).await;
+            self.record(item);
         }
         tracing::debug!(call_id = %self.id, played_ms = report.played_ms, dropped_ms = report.dropped_ms, "playback cut");
     }
@@ -561,12 +610,14 @@ impl Call {
         let marker = !self.playback.talking;
         if marker {
             // A new talk spurt starts at the current RTP time, so the browser's jitter buffer
-            // sees the silence that passed.
-            let now = self.playback.rtp_now();
-            if (now.wrapping_sub(self.playback.timestamp) as i32) > 0 {
-                self.playback.timestamp = now;
-            }
+            // sees the silence that passed (never going back, should frames have run ahead).
+            self.playback.timestamp = spurt_timestamp(
+                self.playback.rtp_now(),
+                self.playback.timestamp,
+                !self.playback.sent_any,
+            );
             self.playback.talking = true;
+            self.playback.sent_any = true;
         }
         if self.playback.announced.is_none()
             && let Some(response_id) = self.playback.response_id.clone()
@@ -588,6 +639,49 @@ impl Call {
         }
         self.playback.sequence = sequence.wrapping_add(1);
         self.playback.timestamp = timestamp.wrapping_add(FRAME_RTP_TICKS);
+        if let Some(timing) = self.playback.timing.take() {
+            self.report_latency(timing).await;
+        }
+    }
+
+    /// After a response's first frame: `viva.response.latency` tells the candidate's client
+    /// how the time since the end of its turn divides between Viva and the model; the media
+    /// counters add it up for `/metrics`.
+    async fn report_latency(&mut self, timing: ResponseTiming) {
+        let (Some(turn_end), Some(first_audio_at)) = (timing.turn_end, timing.first_audio_at)
+        else {
+            return;
+        };
+        let sent_at = Instant::now();
+        let mark = turn_end.mark;
+        let inbound = mark.forwarded_at.saturating_duration_since(mark.read_at);
+        let upstream = first_audio_at.saturating_duration_since(mark.forwarded_at);
+        let outbound = sent_at.saturating_duration_since(first_audio_at);
+        crate::metrics::media().response_timed(inbound, upstream, outbound);
+        let ms = |d: Duration| (d.as_secs_f64() * 1e6).round() / 1e3;
+        let event = server_event(
+            "viva.response.latency",
+            json!({
+                "response_id": self.playback.announced,
+                "audio_end_ms": turn_end.audio_end_ms,
+                "rtp_timestamp": mark.rtp_timestamp,
+                "inbound_ms": ms(inbound),
+                "upstream_ms": ms(upstream),
+                "outbound_ms": ms(outbound),
+            }),
+        );
+        self.send_to_client(&event).await;
+    }
+}
+
+/// The RTP timestamp a talk spurt starts at: the RTP time of `now`, unless the stream's
+/// `next` timestamp is already past it (frames ran ahead); the first spurt always starts at
+/// `now`, wherever the random base put it.
+fn spurt_timestamp(now: u32, next: u32, first: bool) -> u32 {
+    if first || (now.wrapping_sub(next) as i32) > 0 {
+        now
+    } else {
+        next
     }
 }
 
@@ -609,4 +703,21 @@ async fn read_data_channel(channel: Arc<dyn DataChannel>, call: mpsc::Sender<Cli
         }
     }
     let _ = call.send(ClientMessage::Closed).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spurt_timestamp;
+
+    #[test]
+    fn talk_spurts_start_at_the_current_rtp_time() {
+        // The first spurt starts at the clock, even when the random base is in the upper
+        // half of the range (a stream position of 0 then looks "ahead" of it).
+        assert_eq!(spurt_timestamp(0x9000_0000, 0, true), 0x9000_0000);
+        // Later spurts jump over the silence that passed, across the wrap too...
+        assert_eq!(spurt_timestamp(48_000, 9_600, false), 48_000);
+        assert_eq!(spurt_timestamp(1_000, u32::MAX - 959, false), 1_000);
+        // ...but never go back if the frames ran ahead of the clock.
+        assert_eq!(spurt_timestamp(9_000, 9_600, false), 9_600);
+    }
 }

@@ -4,6 +4,8 @@
 mod call;
 mod reader;
 mod registry;
+mod timeline;
+mod writer;
 
 pub use call::{CallParts, Control, spawn_call};
 pub use registry::{CallHandle, CallRegistry, Full, Slot};

@@ -3,12 +3,13 @@
 //! driver never waits (webrtc-rs drops packets once 256 are queued for a slow reader).
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use tokio::sync::mpsc;
 use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
 
+use super::timeline::{InputMark, InputTimeline};
 use crate::audio::{Inbound, InboundConfig, InboundEvent, InboundStats, RtpPacket};
 use crate::upstream::ToUpstream;
 
@@ -18,12 +19,18 @@ const IDLE_FLUSH: Duration = Duration::from_millis(100);
 /// The process-wide counters (`crate::metrics`) are brought up to date this often (1 s).
 const METRICS_EVERY_PACKETS: u64 = 50;
 
-/// Reads `track` until it ends or the upstream goes away; returns the stream's counters.
+/// Bytes of pcm16 at 24 kHz per ms.
+const PCM_BYTES_PER_MS: u64 = 48;
+
+/// Reads `track` until it ends or the upstream goes away, marking each forwarded chunk on
+/// `timeline`; returns the stream's counters.
 pub(crate) async fn read_track(
     track: Arc<dyn TrackRemote>,
     upstream: mpsc::Sender<ToUpstream>,
+    timeline: Arc<InputTimeline>,
     call_id: String,
 ) -> InboundStats {
+    timeline.reset();
     let mut inbound = match Inbound::new(InboundConfig::default()) {
         Ok(inbound) => inbound,
         Err(error) => {
@@ -33,12 +40,19 @@ pub(crate) async fn read_track(
     };
     let metrics = crate::metrics::media();
     let mut reported = InboundStats::default();
+    let mut position = Position {
+        forwarded_ms: 0,
+        rtp_timestamp: 0,
+        read_at: Instant::now(),
+    };
     loop {
         if inbound.stats().packets >= reported.packets + METRICS_EVERY_PACKETS {
             metrics.add_inbound(&inbound.stats(), &mut reported);
         }
         match tokio::time::timeout(IDLE_FLUSH, track.poll()).await {
             Ok(Some(TrackRemoteEvent::OnRtpPacket(packet))) => {
+                position.rtp_timestamp = packet.header.timestamp;
+                position.read_at = Instant::now();
                 inbound.push(RtpPacket {
                     sequence_number: packet.header.sequence_number,
                     timestamp: packet.header.timestamp,
@@ -50,7 +64,7 @@ pub(crate) async fn read_track(
             Ok(Some(_)) => continue,
             Err(_idle) => inbound.flush(),
         }
-        if !forward(&mut inbound, &upstream).await {
+        if !forward(&mut inbound, &upstream, &timeline, &mut position).await {
             break;
         }
     }
@@ -60,17 +74,39 @@ pub(crate) async fn read_track(
     stats
 }
 
-/// Sends every ready chunk upstream; false once the upstream is gone.
-async fn forward(inbound: &mut Inbound, upstream: &mpsc::Sender<ToUpstream>) -> bool {
+/// Where the stream is: audio forwarded so far and the packet read last.
+struct Position {
+    forwarded_ms: u64,
+    rtp_timestamp: u32,
+    read_at: Instant,
+}
+
+/// Sends every ready chunk upstream and marks it; false once the upstream is gone.
+async fn forward(
+    inbound: &mut Inbound,
+    upstream: &mpsc::Sender<ToUpstream>,
+    timeline: &InputTimeline,
+    position: &mut Position,
+) -> bool {
     while let Some(event) = inbound.poll() {
-        if let InboundEvent::Audio(pcm) = event
-            && upstream
-                .send(ToUpstream::Audio(Bytes::copy_from_slice(pcm)))
-                .await
-                .is_err()
+        let InboundEvent::Audio(pcm) = event else {
+            continue;
+        };
+        let ms = pcm.len() as u64 / PCM_BYTES_PER_MS;
+        if upstream
+            .send(ToUpstream::Audio(Bytes::copy_from_slice(pcm)))
+            .await
+            .is_err()
         {
             return false;
         }
+        position.forwarded_ms += ms;
+        timeline.push(InputMark {
+            end_ms: position.forwarded_ms,
+            rtp_timestamp: position.rtp_timestamp,
+            read_at: position.read_at,
+            forwarded_at: Instant::now(),
+        });
     }
     true
 }

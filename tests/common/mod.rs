@@ -141,9 +141,25 @@ pub fn server_events(events: &[ClientEvent]) -> Vec<&Value> {
         .collect()
 }
 
+/// The first server event of `kind` among `events`.
+pub fn event_of<'a>(events: &'a [ClientEvent], kind: &str) -> Option<&'a Value> {
+    server_events(events)
+        .into_iter()
+        .find(|e| e["type"] == kind)
+}
+
+/// Opens a call with `secret` on the server at `addr` and waits until it is connected.
+pub async fn connected_call(addr: SocketAddr, secret: &str) -> SyntheticPeer {
+    let mut peer = SyntheticPeer::call(&base_url(addr), secret)
+        .await
+        .expect("call answered");
+    connected(&mut peer).await;
+    peer
+}
+
 /// Whether a server event of `kind` is among `events`.
 pub fn has_event(events: &[ClientEvent], kind: &str) -> bool {
-    server_events(events).iter().any(|e| e["type"] == kind)
+    event_of(events, kind).is_some()
 }
 
 /// Number of audio packets among `events`.
