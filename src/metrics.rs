@@ -52,8 +52,8 @@ pub fn media() -> &'static MediaMetrics {
 }
 
 impl MediaMetrics {
-    /// A pacer tick scheduled for `deadline` runs now.
-    pub fn pacer_tick(&self, deadline: Instant) {
+    /// A pacer tick scheduled for `deadline` runs now; returns how late it is.
+    pub fn pacer_tick(&self, deadline: Instant) -> Duration {
         let late = deadline.elapsed();
         self.pacer_ticks.fetch_add(1, Ordering::Relaxed);
         self.pacer_lateness_ns
@@ -61,6 +61,7 @@ impl MediaMetrics {
         if late > PACER_LATE {
             self.pacer_late_ticks.fetch_add(1, Ordering::Relaxed);
         }
+        late
     }
 
     /// A response's first frame went out: its turn's audio took `inbound` to reach the

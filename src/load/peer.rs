@@ -185,6 +185,10 @@ impl SyntheticPeer {
         let (media, registry) = crate::peer::opus_media_engine().map_err(peer_error)?;
         let settings = SettingEngineBuilder::new()
             .with_multicast_dns_mode(MulticastDnsMode::Disabled)
+            .with_ice_connection_attempts(
+                Some(crate::peer::ICE_CHECK_INTERVAL),
+                Some(crate::peer::ICE_MAX_BINDING_REQUESTS),
+            )
             .build();
         let pc = PeerConnectionBuilder::new()
             .with_configuration(RTCConfigurationBuilder::new().build())

@@ -41,6 +41,12 @@ const PEER_EVENT_CAPACITY: usize = 32;
 /// gathered in milliseconds).
 const GATHERING_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// Pace of ICE connectivity checks: RFC 8445's Ta of 50 ms rather than webrtc-rs's 200 ms,
+/// which added up to 200 ms to every call's setup (measured by `viva load`).
+pub(crate) const ICE_CHECK_INTERVAL: Duration = Duration::from_millis(50);
+/// Checks per candidate pair before it fails: the same 1.4 s window as webrtc-rs's default.
+pub(crate) const ICE_MAX_BINDING_REQUESTS: u16 = 28;
+
 /// Where media sockets bind and what they announce.
 #[derive(Debug)]
 pub struct PeerSettings {
@@ -220,6 +226,7 @@ fn setting_engine() -> SettingEngine {
             Some(Duration::from_secs(5)),
             Some(Duration::from_secs(1)),
         )
+        .with_ice_connection_attempts(Some(ICE_CHECK_INTERVAL), Some(ICE_MAX_BINDING_REQUESTS))
         .build()
 }
 

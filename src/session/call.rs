@@ -34,6 +34,9 @@ const PENDING_EVENTS_MAX: usize = 256;
 const CLIENT_EVENTS_CAPACITY: usize = 64;
 /// Capacity of the control channel (hangup, …).
 const CONTROL_CAPACITY: usize = 8;
+/// A pacer tick this late while the interviewer speaks leaves a gap the candidate can hear
+/// (their jitter buffer holds a few tens of ms).
+const PACER_STALL: Duration = Duration::from_millis(40);
 /// Calls that never connect are given up after this long.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -277,7 +280,10 @@ impl Call {
                     None => break "upstream_closed",
                 },
                 deadline = pacer.tick() => {
-                    crate::metrics::media().pacer_tick(deadline.into_std());
+                    let late = crate::metrics::media().pacer_tick(deadline.into_std());
+                    if late >= PACER_STALL && self.playback.talking {
+                        tracing::warn!(call_id = %self.id, late_ms = late.as_millis() as u64, "pacer stalled while the interviewer spoke: the candidate hears a gap");
+                    }
                     self.pace().await
                 }
                 control = inputs.control.recv() => match control {
