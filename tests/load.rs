@@ -1,13 +1,14 @@
-//! `viva load` against an in-process server: three synthetic candidates hold interviews with
-//! the local engine (they barge in on every other turn), and the JSON report says every call
-//! connected, the server heard the speech, responses came back and nothing was lost.
+//! `viva load` against an in-process server: three synthetic candidates get their credentials
+//! as an integrator would and hold interviews with the local engine (they barge in on every
+//! other turn), and the JSON report says every call connected, the server heard the speech,
+//! responses came back and nothing was lost.
 
 mod common;
 
 use std::time::Duration;
 
 use common::*;
-use viva::load::{LoadConfig, LoadError};
+use viva::load::{CredentialsMode, LoadConfig, LoadError};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_candidates_hold_interviews_and_the_report_says_so() {
@@ -69,8 +70,51 @@ async fn three_candidates_hold_interviews_and_the_report_says_so() {
     assert!(json["server"]["rss_mb_max"].as_f64().unwrap() > 0.0);
     assert!(json["server"]["cpu_pct_max"].is_number());
     assert!(json["client"]["cpu_pct_max"].is_number());
+    assert!(
+        json["latency_ms"]["credentials"]["n"].as_u64().unwrap() > 3,
+        "an interview's credentials per candidate, then a token per question: {}",
+        json["latency_ms"]["credentials"]
+    );
+    assert_eq!(json["errors"], serde_json::json!({}), "{json:#}");
+    let left: Vec<serde_json::Value> = reqwest::Client::new()
+        .get(format!("{}/api/v1/interviews/", base_url(server.addr)))
+        .bearer_auth("sk_test_bootstrap")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        left,
+        Vec::<serde_json::Value>::new(),
+        "load-test interviews are deleted"
+    );
     assert!(report.html().contains("<svg"));
     assert!(!report.html().contains("http://") || !report.html().contains("src=\"http"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn candidates_can_use_bare_client_secrets() {
+    let server = start_server(test_config()).await;
+    let mut config = LoadConfig::new(base_url(server.addr), "sk_test_bootstrap", 2);
+    config.credentials = CredentialsMode::ClientSecret;
+    config.silence_ms = 400;
+    config.ramp = 10.0;
+    // The engine's own greeting (no interview plan) takes ~8 s before the first answer.
+    config.duration = Duration::from_secs(14);
+    let report = viva::load::run(&config).await.expect("the run starts");
+    println!("{}", report.table());
+    let json = report.to_json();
+    assert_eq!(json["calls"]["connected"], 2, "{json:#}");
+    assert_eq!(json["settings"]["credentials"], "client-secret");
+    assert!(
+        json["latency_ms"]["response_added"]["n"].as_u64().unwrap() >= 2,
+        "{json:#}"
+    );
+    // The turn ends after the silence asked for, not the interview sessions' 500 ms.
+    let turn_end = json["latency_ms"]["turn_end"]["p50"].as_f64().unwrap();
+    assert!((400.0..530.0).contains(&turn_end), "{turn_end} ms");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -9,6 +9,9 @@ use std::time::{Duration, Instant};
 /// The figures measured per event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Figure {
+    /// The integrator's credentials: an interview created and its credentials fetched (or a
+    /// client secret minted) before a call, and each question's token during it.
+    Credentials,
     /// Offer posted → answer received.
     Answer,
     /// Offer posted → peer connection connected.
@@ -38,7 +41,8 @@ pub enum Figure {
 
 impl Figure {
     /// Every figure, in report order.
-    pub const ALL: [Figure; 10] = [
+    pub const ALL: [Figure; 11] = [
+        Figure::Credentials,
         Figure::Answer,
         Figure::Setup,
         Figure::FirstAudio,
@@ -54,6 +58,7 @@ impl Figure {
     /// Its key in the JSON.
     pub fn key(self) -> &'static str {
         match self {
+            Figure::Credentials => "credentials",
             Figure::Answer => "answer",
             Figure::Setup => "setup",
             Figure::FirstAudio => "first_audio",

@@ -15,6 +15,12 @@ pub struct LoadConfig {
     #[arg(long, env = "VIVA_API_KEY", hide_env_values = true)]
     pub api_key: String,
 
+    /// How candidates get their credentials: `interview` (as an integrator: an interview per
+    /// candidate, its credentials, a token per question; deleted after the call) or
+    /// `client-secret` (one client secret per candidate, with `--silence-ms`).
+    #[arg(long, value_enum, default_value = "interview")]
+    pub credentials: super::CredentialsMode,
+
     /// Concurrent synthetic candidates.
     #[arg(long, default_value_t = 10)]
     pub peers: usize,
@@ -43,8 +49,8 @@ pub struct LoadConfig {
     #[arg(long, default_value_t = 0.0)]
     pub interrupt_ratio: f64,
 
-    /// `silence_duration_ms` of the server VAD requested for every session; `response_added`
-    /// is the response latency minus this wait, which the server adds by design.
+    /// `silence_duration_ms` of the server VAD asked for with `--credentials client-secret`
+    /// (interview sessions bring their own, 500 ms).
     #[arg(long, default_value_t = 500)]
     pub silence_ms: u32,
 
@@ -67,6 +73,7 @@ impl LoadConfig {
         Self {
             url: url.into(),
             api_key: api_key.into(),
+            credentials: super::CredentialsMode::Interview,
             peers,
             ramp: 5.0,
             duration: Duration::from_secs(60),

@@ -14,11 +14,11 @@ use tokio::time::{MissedTickBehavior, timeout, timeout_at};
 use webrtc::peer_connection::RTCPeerConnectionState;
 
 use super::collector::{Collector, Figure};
-use super::peer::{ClientError, ClientEvent, SyntheticPeer};
+use super::credentials::{CredentialsMode, Integrator};
+use super::peer::{ClientEvent, SyntheticPeer};
 use super::speech::Clips;
 
 /// Limits of each step.
-const MINT_TIMEOUT: Duration = Duration::from_secs(10);
 const CALL_TIMEOUT: Duration = Duration::from_secs(15);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const CHANNEL_TIMEOUT: Duration = Duration::from_secs(5);
@@ -41,10 +41,11 @@ const SENT_KEPT: usize = 500;
 pub(super) struct Shared {
     /// Server base URL, without a trailing slash.
     pub url: String,
-    /// Server API key.
-    pub api_key: String,
-    /// The session asked for: server VAD with `silence_ms`.
-    pub silence_ms: u32,
+    /// Where credentials come from, and the integrator that fetches them.
+    pub mode: CredentialsMode,
+    pub integrator: Integrator,
+    /// The template interviews are created from (interview mode).
+    pub template_id: String,
     /// The candidates' voice.
     pub clips: Clips,
     /// Where results go.
@@ -53,50 +54,45 @@ pub(super) struct Shared {
     pub talk_until: tokio::time::Instant,
     /// Everything ends by this.
     pub hard_until: tokio::time::Instant,
-    /// HTTP client for client secrets.
-    pub http: reqwest::Client,
-}
-
-/// Mints a client secret for a session with server VAD; `Err(code)` on failure.
-pub(super) async fn mint_secret(shared: &Shared) -> Result<String, ClientError> {
-    let body = json!({"session": {"type": "realtime", "audio": {"input": {"turn_detection": {
-        "type": "server_vad", "silence_duration_ms": shared.silence_ms }}}}});
-    let request = shared
-        .http
-        .post(format!("{}/v1/realtime/client_secrets", shared.url))
-        .bearer_auth(&shared.api_key)
-        .json(&body)
-        .send();
-    let response = timeout(MINT_TIMEOUT, request)
-        .await
-        .map_err(|_| ClientError::Unreachable("client secret request timed out".into()))?
-        .map_err(|e| ClientError::Unreachable(e.to_string()))?;
-    let status = response.status().as_u16();
-    let body: Value = timeout(MINT_TIMEOUT, response.json())
-        .await
-        .map_err(|_| ClientError::Unreachable("client secret response timed out".into()))?
-        .unwrap_or(Value::Null);
-    match body.get("value").and_then(Value::as_str) {
-        Some(secret) if status == 200 => Ok(secret.to_owned()),
-        _ => Err(ClientError::Refused {
-            status,
-            code: body
-                .pointer("/error/code")
-                .and_then(Value::as_str)
-                .map_or_else(|| format!("http_{status}"), str::to_owned),
-        }),
-    }
 }
 
 /// Runs candidate `index`'s call to its end; results go to the collector.
 pub(super) async fn run_peer(shared: Arc<Shared>, index: usize, interrupts: bool) {
     let c = &shared.collector;
     Collector::bump(&c.attempted);
-    let secret = match mint_secret(&shared).await {
-        Ok(secret) => secret,
-        Err(error) => return c.failure(&format!("secret_{}", error.code())),
+    let asked_at = Instant::now();
+    let credentials = shared
+        .integrator
+        .open(shared.mode, &shared.template_id, index)
+        .await;
+    let credentials = match credentials {
+        Ok(credentials) => credentials,
+        Err(error) => return c.failure(&format!("credentials_{}", error.code())),
     };
-    let call = timeout(CALL_TIMEOUT, SyntheticPeer::call(&shared.url, &secret)).await;
+    c.record(Figure::Credentials, asked_at.elapsed());
+    call_with(
+        &shared,
+        index,
+        interrupts,
+        &credentials.secret,
+        credentials.interview_id.as_deref(),
+    )
+    .await;
+    if let Some(interview_id) = &credentials.interview_id {
+        shared.integrator.close(interview_id).await;
+    }
+}
+
+/// The call itself, once the candidate has its secret.
+async fn call_with(
+    shared: &Arc<Shared>,
+    index: usize,
+    interrupts: bool,
+    secret: &str,
+    interview_id: Option<&str>,
+) {
+    let c = &shared.collector;
+    let call = timeout(CALL_TIMEOUT, SyntheticPeer::call(&shared.url, secret)).await;
     let mut peer = match call {
         Err(_) => return c.failure("call_timeout"),
         Ok(Err(error)) => return c.failure(&error.code()),
@@ -127,7 +123,8 @@ pub(super) async fn run_peer(shared: Arc<Shared>, index: usize, interrupts: bool
     c.record(Figure::Setup, connected_at - peer.offer_sent_at);
     Collector::bump(&c.connected);
     c.active.fetch_add(1, Ordering::Relaxed);
-    let mut talk = Talk::new(&shared, &peer, index, interrupts);
+    let mut talk = Talk::new(shared, &peer, index, interrupts);
+    talk.interview_id = interview_id.map(str::to_owned);
     for event in early {
         talk.on_event(event, &peer).await;
     }
@@ -176,7 +173,7 @@ struct RtpStats {
 }
 
 struct Talk<'a> {
-    shared: &'a Shared,
+    shared: &'a Arc<Shared>,
     c: &'a Collector,
     phase: Phase,
     interrupts: bool,
@@ -200,10 +197,12 @@ struct Talk<'a> {
     ts: u32,
     first_packet: bool,
     silence_pos: usize,
+    /// The interview the call belongs to (interview mode): a token is fetched per question.
+    interview_id: Option<String>,
 }
 
 impl<'a> Talk<'a> {
-    fn new(shared: &'a Shared, peer: &SyntheticPeer, index: usize, interrupts: bool) -> Self {
+    fn new(shared: &'a Arc<Shared>, peer: &SyntheticPeer, index: usize, interrupts: bool) -> Self {
         Self {
             shared,
             c: &shared.collector,
@@ -225,6 +224,7 @@ impl<'a> Talk<'a> {
             ts: rand::random(),
             first_packet: true,
             silence_pos: 0,
+            interview_id: None,
         }
     }
 
@@ -418,6 +418,7 @@ impl<'a> Talk<'a> {
             .unwrap_or_default();
         match kind {
             "input_audio_buffer.speech_started" => Collector::bump(&self.c.speech_started),
+            "viva.interview.progress" => self.fetch_question_token(event),
             "viva.response.latency" => self.on_latency_event(event),
             "output_audio_buffer.started" => {
                 self.turn_marks.1 = Some(Instant::now());
@@ -441,6 +442,30 @@ impl<'a> Talk<'a> {
             }
             _ => {}
         }
+    }
+
+    /// As an integrator's backend would when the interview moves on: a token for the new
+    /// question, fetched beside the call so the candidate's audio never waits for it.
+    fn fetch_question_token(&self, event: &Value) {
+        let (Some(interview_id), Some(index)) = (
+            self.interview_id.clone(),
+            event.get("question_index").and_then(Value::as_u64),
+        ) else {
+            return;
+        };
+        let shared = Arc::clone(self.shared);
+        tokio::spawn(async move {
+            let asked_at = Instant::now();
+            let c = &shared.collector;
+            match shared
+                .integrator
+                .question_token(&interview_id, index + 1)
+                .await
+            {
+                Ok(()) => c.record(Figure::Credentials, asked_at.elapsed()),
+                Err(error) => c.error(&format!("question_token_{}", error.code())),
+            }
+        });
     }
 
     async fn on_tick(&mut self, peer: &SyntheticPeer) {

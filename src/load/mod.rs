@@ -7,6 +7,7 @@
 mod collector;
 mod config;
 mod conversation;
+mod credentials;
 mod html;
 pub mod peer;
 mod report;
@@ -26,7 +27,9 @@ pub use report::{Percentiles, Report};
 pub use sampler::{Point, parse_prometheus};
 pub use speech::{Clips, SpeechError};
 
-use conversation::{Shared, mint_secret, run_peer};
+use conversation::{Shared, run_peer};
+pub use credentials::CredentialsMode;
+use credentials::Integrator;
 
 /// Why a run could not start.
 #[derive(Debug, thiserror::Error)]
@@ -97,21 +100,20 @@ pub async fn run(config: &LoadConfig) -> Result<Report, LoadError> {
     let ramp_time = Duration::from_secs_f64((config.peers - 1) as f64 / config.ramp);
     let start = tokio::time::Instant::now();
     let talk_until = start + ramp_time + config.duration;
-    let shared = Arc::new(Shared {
+    let integrator = Integrator {
         url: url.clone(),
         api_key: config.api_key.clone(),
-        silence_ms: config.silence_ms,
-        clips,
-        collector: collector.clone(),
-        talk_until,
-        hard_until: talk_until + config.grace,
         http: http.clone(),
-    });
-    match mint_secret(&shared).await {
-        Ok(_) => {}
-        Err(ClientError::Refused { status, code }) if status == 401 || status == 403 => {
-            return Err(LoadError::CredentialsRefused { status, code });
-        }
+        silence_ms: config.silence_ms,
+    };
+    // The key is good (a client secret is minted with it), and interview mode has a template.
+    let preflight = match integrator.client_secret().await {
+        Ok(_) if config.credentials == CredentialsMode::Interview => integrator.template().await,
+        Ok(_) => Ok(String::new()),
+        Err(error) => Err(error),
+    };
+    let template_id = match preflight {
+        Ok(template_id) => template_id,
         Err(ClientError::Refused { status, code }) => {
             return Err(LoadError::CredentialsRefused { status, code });
         }
@@ -121,7 +123,17 @@ pub async fn run(config: &LoadConfig) -> Result<Report, LoadError> {
                 reason: e.to_string(),
             });
         }
-    }
+    };
+    let shared = Arc::new(Shared {
+        url: url.clone(),
+        mode: config.credentials,
+        integrator,
+        template_id,
+        clips,
+        collector: collector.clone(),
+        talk_until,
+        hard_until: talk_until + config.grace,
+    });
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let sampler = tokio::spawn(sampler::sample(
@@ -172,7 +184,7 @@ pub async fn run(config: &LoadConfig) -> Result<Report, LoadError> {
             "url": url, "peers": config.peers, "ramp_per_s": config.ramp,
             "duration_s": config.duration.as_secs_f64(), "grace_s": config.grace.as_secs_f64(),
             "interrupt_ratio": config.interrupt_ratio, "interrupting_peers": interrupting,
-            "silence_duration_ms": config.silence_ms, "speech": shared.clips.source,
+            "silence_duration_ms": config.silence_ms, "credentials": config.credentials.name(), "speech": shared.clips.source,
             "answers": shared.clips.answers.len(), "mean_answer_ms": shared.clips.mean_answer_ms(),
         }),
         attempted: load(&collector.attempted),

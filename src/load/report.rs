@@ -137,6 +137,7 @@ impl Report {
     /// The JSON document (`--json`). Keys are stable; new ones may be added.
     pub fn to_json(&self) -> Value {
         let latency: serde_json::Map<String, Value> = [
+            Figure::Credentials,
             Figure::Answer,
             Figure::Setup,
             Figure::FirstAudio,
@@ -211,6 +212,7 @@ impl Report {
                 continue;
             }
             let label = match figure {
+                Figure::Credentials => "integrator: credentials / token",
                 Figure::Answer => "setup: offer → answer",
                 Figure::Setup => "setup: offer → connected",
                 Figure::FirstAudio => "setup: offer → first audio",
