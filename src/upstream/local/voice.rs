@@ -2,9 +2,11 @@
 //! machine without it still hears that the interviewer took its turn.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
+
+use tokio::sync::OnceCell;
 
 use crate::audio::resample_clip;
 use crate::audio::synth::sine;
@@ -14,6 +16,8 @@ use crate::audio::wav::parse_wav;
 pub(crate) const RATE: u32 = 24_000;
 
 static ESPEAK_MISSING: AtomicBool = AtomicBool::new(false);
+/// espeak-ng runs started by this process.
+static SYNTHESES: AtomicU64 = AtomicU64::new(0);
 
 /// Where a clip of speech came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,8 +38,10 @@ fn espeak_variant(voice: &str) -> &'static str {
 
 /// Lines already spoken, by (text, espeak variant): the interview plan repeats the same few
 /// lines in every call, and running espeak-ng for each turn cost a process spawn and ~40 ms
-/// before the first audio (found by `viva load`).
-type SpokenCache = Mutex<HashMap<(String, &'static str), Arc<[i16]>>>;
+/// before the first audio (found by `viva load`). Each line is spoken once even when many
+/// calls ask for it at the same moment: a burst of espeak-ng processes starved the media
+/// tasks of CPU and left audible gaps in every call (also found by `viva load`).
+type SpokenCache = Mutex<HashMap<(String, &'static str), Arc<OnceCell<Arc<[i16]>>>>>;
 const CACHE_MAX_LINES: usize = 256;
 
 fn cache() -> &'static SpokenCache {
@@ -45,34 +51,41 @@ fn cache() -> &'static SpokenCache {
 
 /// Speaks `text` as pcm16 mono at 24 kHz.
 pub(crate) async fn speak(text: &str, voice: &str) -> (Vec<i16>, SpeechSource) {
-    let key = (text.to_owned(), espeak_variant(voice));
-    if let Some(samples) = cache().lock().ok().and_then(|c| c.get(&key).cloned()) {
-        return (samples.to_vec(), SpeechSource::Espeak);
+    if ESPEAK_MISSING.load(Ordering::Relaxed) {
+        return (tone(), SpeechSource::Tone);
     }
-    if !ESPEAK_MISSING.load(Ordering::Relaxed) {
-        match espeak(text, voice).await {
-            Ok(samples) if !samples.is_empty() => {
-                if let Ok(mut cache) = cache().lock()
-                    && cache.len() < CACHE_MAX_LINES
-                {
-                    cache.insert(key, samples.as_slice().into());
-                }
-                return (samples, SpeechSource::Espeak);
-            }
-            Ok(_) => tracing::warn!("espeak-ng produced no audio; using a tone"),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                tracing::warn!(
-                    "espeak-ng is not installed; the local interviewer speaks with a tone"
-                );
-                ESPEAK_MISSING.store(true, Ordering::Relaxed);
-            }
-            Err(error) => tracing::warn!(%error, "espeak-ng failed; using a tone"),
+    let key = (text.to_owned(), espeak_variant(voice));
+    let cell = cache().lock().ok().and_then(|mut cache| {
+        if let Some(cell) = cache.get(&key) {
+            return Some(cell.clone());
         }
+        (cache.len() < CACHE_MAX_LINES).then(|| cache.entry(key).or_default().clone())
+    });
+    let spoken = match &cell {
+        Some(cell) => cell
+            .get_or_try_init(|| async {
+                espeak(text, voice)
+                    .await
+                    .map(|samples| Arc::<[i16]>::from(samples))
+            })
+            .await
+            .map(|samples| samples.to_vec()),
+        None => espeak(text, voice).await,
+    };
+    match spoken {
+        Ok(samples) if !samples.is_empty() => return (samples, SpeechSource::Espeak),
+        Ok(_) => tracing::warn!("espeak-ng produced no audio; using a tone"),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            tracing::warn!("espeak-ng is not installed; the local interviewer speaks with a tone");
+            ESPEAK_MISSING.store(true, Ordering::Relaxed);
+        }
+        Err(error) => tracing::warn!(%error, "espeak-ng failed; using a tone"),
     }
     (tone(), SpeechSource::Tone)
 }
 
 async fn espeak(text: &str, voice: &str) -> std::io::Result<Vec<i16>> {
+    SYNTHESES.fetch_add(1, Ordering::Relaxed);
     let output = tokio::time::timeout(
         Duration::from_secs(20),
         tokio::process::Command::new("espeak-ng")
@@ -126,6 +139,36 @@ fn tone() -> Vec<i16> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_line_many_calls_ask_for_at_once_is_spoken_once() {
+        let text = format!("Line number {} of this test.", rand::random::<u32>());
+        let before = SYNTHESES.load(Ordering::Relaxed);
+        let calls: Vec<_> = (0..20)
+            .map(|_| {
+                let text = text.clone();
+                tokio::spawn(async move { speak(&text, "alloy").await })
+            })
+            .collect();
+        let mut spoken = Vec::new();
+        for call in calls {
+            spoken.push(call.await.unwrap());
+        }
+        assert!(
+            spoken.windows(2).all(|w| w[0] == w[1]),
+            "every call hears the same line"
+        );
+        if spoken[0].1 == SpeechSource::Espeak {
+            // Other tests may speak their own lines meanwhile, never this one twice.
+            let runs = SYNTHESES.load(Ordering::Relaxed) - before;
+            assert!(
+                (1..=5).contains(&runs),
+                "{runs} espeak-ng runs for one line"
+            );
+            let again = speak(&text, "alloy").await;
+            assert_eq!(again, spoken[0]);
+        }
+    }
 
     #[tokio::test]
     async fn speech_is_24k_audio_of_plausible_length() {
