@@ -76,18 +76,11 @@ async fn three_candidates_hold_interviews_and_the_report_says_so() {
         json["latency_ms"]["credentials"]
     );
     assert_eq!(json["errors"], serde_json::json!({}), "{json:#}");
-    let left: Vec<serde_json::Value> = reqwest::Client::new()
-        .get(format!("{}/api/v1/interviews/", base_url(server.addr)))
-        .bearer_auth("sk_test_bootstrap")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let interviews = format!("{}/api/v1/interviews/", base_url(server.addr));
+    let left = get_json(&interviews, Some("sk_test_bootstrap")).await;
     assert_eq!(
         left,
-        Vec::<serde_json::Value>::new(),
+        serde_json::json!([]),
         "load-test interviews are deleted"
     );
     assert!(report.html().contains("<svg"));

@@ -265,14 +265,7 @@ async fn a_vanished_browser_ends_its_call() {
         ["peer_closed", "peer_failed"].contains(&record["end_reason"].as_str().unwrap()),
         "{record}"
     );
-    let health: Value = Client::new()
-        .get(format!("{}/api/health", base_url(server.addr)))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health = get_json(&format!("{}/api/health", base_url(server.addr)), None).await;
     assert_eq!(health["calls"], 0, "the call's slot is free again");
 }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::*;
-use serde_json::{Value, json};
+use serde_json::json;
 use viva::config::UpstreamKind;
 use viva::load::{ClientEvent, SyntheticPeer};
 
@@ -137,19 +137,12 @@ async fn speech_is_relayed_to_the_model_and_its_voice_and_transcript_come_back()
         closed.iter().all(|e| e["type"] != "response.create"),
         "nothing unexpected sent"
     );
-    let record: Value = reqwest::Client::new()
-        .get(format!(
-            "{}/v1/realtime/calls/{}",
-            base_url(server.addr),
-            peer.call_id
-        ))
-        .bearer_auth("sk_test_bootstrap")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let url = format!(
+        "{}/v1/realtime/calls/{}",
+        base_url(server.addr),
+        peer.call_id
+    );
+    let record = get_json(&url, Some("sk_test_bootstrap")).await;
     assert_eq!(record["end_reason"], "hangup");
     assert_eq!(record["live"], false);
     assert_eq!(record["items"][0]["role"], "assistant");

@@ -384,21 +384,22 @@ pub async fn run_browser_call(addr: SocketAddr, answer: &str, relay: bool) -> Va
     summary
 }
 
+/// `GET url` as JSON, with `key` as the bearer token if given.
+pub async fn get_json(url: &str, key: Option<&str>) -> Value {
+    let mut request = reqwest::Client::new().get(url);
+    if let Some(key) = key {
+        request = request.bearer_auth(key);
+    }
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 /// Polls `GET /v1/realtime/calls/{id}` (server key) until the call is over (at most 10 s);
 /// returns the last record.
 pub async fn ended_call_record(addr: SocketAddr, call_id: &str) -> Value {
     let url = format!("{}/v1/realtime/calls/{call_id}", base_url(addr));
     let mut record = Value::Null;
     for _ in 0..100 {
-        record = reqwest::Client::new()
-            .get(&url)
-            .bearer_auth("sk_test_bootstrap")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        record = get_json(&url, Some("sk_test_bootstrap")).await;
         if record["live"] == false {
             break;
         }

@@ -63,11 +63,7 @@ pub(crate) async fn speak(text: &str, voice: &str) -> (Vec<i16>, SpeechSource) {
     });
     let spoken = match &cell {
         Some(cell) => cell
-            .get_or_try_init(|| async {
-                espeak(text, voice)
-                    .await
-                    .map(|samples| Arc::<[i16]>::from(samples))
-            })
+            .get_or_try_init(|| async { espeak(text, voice).await.map(Arc::<[i16]>::from) })
             .await
             .map(|samples| samples.to_vec()),
         None => espeak(text, voice).await,
