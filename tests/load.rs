@@ -18,6 +18,7 @@ async fn three_candidates_hold_interviews_and_the_report_says_so() {
     config.duration = Duration::from_secs(8);
     config.grace = Duration::from_secs(12);
     config.interrupt_ratio = 1.0;
+    config.silence_ms = 300; // only for client secrets: interview sessions bring their own
     let dir = std::env::temp_dir().join(format!("viva-load-{}", viva::ids::new_id("")));
     std::fs::create_dir_all(&dir).unwrap();
     config.json = Some(dir.join("load.json"));
@@ -76,6 +77,10 @@ async fn three_candidates_hold_interviews_and_the_report_says_so() {
         json["latency_ms"]["credentials"]
     );
     assert_eq!(json["errors"], serde_json::json!({}), "{json:#}");
+    assert_eq!(
+        json["silence_duration_ms"], 500,
+        "the interview sessions' own turn detection"
+    );
     let interviews = format!("{}/api/v1/interviews/", base_url(server.addr));
     let left = get_json(&interviews, Some("sk_test_bootstrap")).await;
     assert_eq!(
@@ -101,6 +106,7 @@ async fn candidates_can_use_bare_client_secrets() {
     let json = report.to_json();
     assert_eq!(json["calls"]["connected"], 2, "{json:#}");
     assert_eq!(json["settings"]["credentials"], "client-secret");
+    assert_eq!(json["silence_duration_ms"], 400);
     assert!(
         json["latency_ms"]["response_added"]["n"].as_u64().unwrap() >= 2,
         "{json:#}"

@@ -111,6 +111,8 @@ pub struct Collector {
     pub turns: AtomicU64,
     /// Candidate packets sent.
     pub sent: AtomicU64,
+    /// The sessions' `silence_duration_ms`, as their credentials said (0 until known).
+    pub silence_ms: AtomicU64,
     inner: Mutex<Inner>,
 }
 
@@ -137,6 +139,7 @@ impl Collector {
             answers: AtomicU64::new(0),
             turns: AtomicU64::new(0),
             sent: AtomicU64::new(0),
+            silence_ms: AtomicU64::new(0),
             inner: Mutex::new(Inner::default()),
         }
     }

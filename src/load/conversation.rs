@@ -70,6 +70,9 @@ pub(super) async fn run_peer(shared: Arc<Shared>, index: usize, interrupts: bool
         Err(error) => return c.failure(&format!("credentials_{}", error.code())),
     };
     c.record(Figure::Credentials, asked_at.elapsed());
+    if let Some(ms) = credentials.silence_ms {
+        c.silence_ms.store(u64::from(ms), Ordering::Relaxed);
+    }
     call_with(
         &shared,
         index,

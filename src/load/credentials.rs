@@ -40,6 +40,8 @@ pub(super) struct CallCredentials {
     pub secret: String,
     /// The interview created for the candidate, in interview mode.
     pub interview_id: Option<String>,
+    /// The session's `silence_duration_ms`, when the credentials say it.
+    pub silence_ms: Option<u32>,
 }
 
 /// The integrator's side of a load test: the server's URL and key, and an HTTP client.
@@ -104,6 +106,7 @@ impl Integrator {
             return Ok(CallCredentials {
                 secret: self.client_secret().await?,
                 interview_id: None,
+                silence_ms: Some(self.silence_ms),
             });
         }
         let body = json!({
@@ -130,6 +133,10 @@ impl Integrator {
         Ok(CallCredentials {
             secret: string_at(&credentials, "/session_token/client_secret/value")?,
             interview_id: Some(interview_id),
+            silence_ms: credentials
+                .pointer("/session_token/turn_detection/silence_duration_ms")
+                .and_then(Value::as_u64)
+                .and_then(|ms| u32::try_from(ms).ok()),
         })
     }
 

@@ -179,12 +179,17 @@ pub async fn run(config: &LoadConfig) -> Result<Report, LoadError> {
         })
         .collect::<std::collections::BTreeMap<_, _>>();
     let load = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
+    // What the sessions really used (interview sessions bring their own), else what was asked.
+    let silence_ms = u32::try_from(load(&collector.silence_ms))
+        .ok()
+        .filter(|&ms| ms > 0)
+        .unwrap_or(config.silence_ms);
     Ok(Report {
         settings: json!({
             "url": url, "peers": config.peers, "ramp_per_s": config.ramp,
             "duration_s": config.duration.as_secs_f64(), "grace_s": config.grace.as_secs_f64(),
             "interrupt_ratio": config.interrupt_ratio, "interrupting_peers": interrupting,
-            "silence_duration_ms": config.silence_ms, "credentials": config.credentials.name(), "speech": shared.clips.source,
+            "silence_duration_ms": silence_ms, "credentials": config.credentials.name(), "speech": shared.clips.source,
             "answers": shared.clips.answers.len(), "mean_answer_ms": shared.clips.mean_answer_ms(),
         }),
         attempted: load(&collector.attempted),
@@ -192,7 +197,7 @@ pub async fn run(config: &LoadConfig) -> Result<Report, LoadError> {
         failures: collector.failures(),
         errors: collector.errors(),
         figures,
-        silence_ms: config.silence_ms,
+        silence_ms,
         packets: load(&collector.packets),
         lost: load(&collector.lost),
         gaps: load(&collector.gaps),
