@@ -117,6 +117,33 @@ async fn candidates_can_use_bare_client_secrets() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn candidates_can_relay_through_the_embedded_turn_server() {
+    let server = start_server(test_config()).await; // embedded TURN on an ephemeral port
+    let mut config = LoadConfig::new(base_url(server.addr), "sk_test_bootstrap", 2);
+    config.relay = true;
+    config.ramp = 10.0;
+    config.duration = Duration::from_secs(10);
+    let report = viva::load::run(&config).await.expect("the run starts");
+    println!("{}", report.table());
+    let json = report.to_json();
+    // Relay-only ICE: connected means every packet went through the TURN server.
+    assert_eq!(json["calls"]["connected"], 2, "{json:#}");
+    assert_eq!(json["settings"]["relay"], true);
+    assert!(
+        json["latency_ms"]["response_added"]["n"].as_u64().unwrap() >= 2,
+        "{json:#}"
+    );
+    assert_eq!(json["packets"]["lost"], 0);
+    assert_eq!(json["gaps"], 0);
+
+    let mut config = LoadConfig::new(base_url(server.addr), "sk_test_bootstrap", 1);
+    config.relay = true;
+    config.credentials = CredentialsMode::ClientSecret;
+    let error = viva::load::run(&config).await.unwrap_err();
+    assert!(matches!(error, LoadError::Config(_)), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_server_and_a_refused_key_fail_fast_and_clearly() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = closed.local_addr().unwrap();

@@ -21,6 +21,11 @@ pub struct LoadConfig {
     #[arg(long, value_enum, default_value = "interview")]
     pub credentials: super::CredentialsMode,
 
+    /// Send every call's media through the TURN server of its interview's credentials
+    /// (`iceTransportPolicy: "relay"`); needs `--credentials interview`.
+    #[arg(long)]
+    pub relay: bool,
+
     /// Concurrent synthetic candidates.
     #[arg(long, default_value_t = 10)]
     pub peers: usize,
@@ -74,6 +79,7 @@ impl LoadConfig {
             url: url.into(),
             api_key: api_key.into(),
             credentials: super::CredentialsMode::Interview,
+            relay: false,
             peers,
             ramp: 5.0,
             duration: Duration::from_secs(60),

@@ -14,7 +14,7 @@ use tokio::time::{MissedTickBehavior, timeout, timeout_at};
 use webrtc::peer_connection::RTCPeerConnectionState;
 
 use super::collector::{Collector, Figure};
-use super::credentials::{CredentialsMode, Integrator};
+use super::credentials::{CallCredentials, CredentialsMode, Integrator};
 use super::peer::{ClientEvent, SyntheticPeer};
 use super::speech::Clips;
 
@@ -46,6 +46,8 @@ pub(super) struct Shared {
     pub integrator: Integrator,
     /// The template interviews are created from (interview mode).
     pub template_id: String,
+    /// Whether calls send all media through the interview's TURN server.
+    pub relay: bool,
     /// The candidates' voice.
     pub clips: Clips,
     /// Where results go.
@@ -73,14 +75,7 @@ pub(super) async fn run_peer(shared: Arc<Shared>, index: usize, interrupts: bool
     if let Some(ms) = credentials.silence_ms {
         c.silence_ms.store(u64::from(ms), Ordering::Relaxed);
     }
-    call_with(
-        &shared,
-        index,
-        interrupts,
-        &credentials.secret,
-        credentials.interview_id.as_deref(),
-    )
-    .await;
+    call_with(&shared, index, interrupts, &credentials).await;
     if let Some(interview_id) = &credentials.interview_id {
         shared.integrator.close(interview_id).await;
     }
@@ -91,11 +86,18 @@ async fn call_with(
     shared: &Arc<Shared>,
     index: usize,
     interrupts: bool,
-    secret: &str,
-    interview_id: Option<&str>,
+    credentials: &CallCredentials,
 ) {
     let c = &shared.collector;
-    let call = timeout(CALL_TIMEOUT, SyntheticPeer::call(&shared.url, secret)).await;
+    let secret = &credentials.secret;
+    let call = match (&credentials.relay, shared.relay) {
+        (_, false) => timeout(CALL_TIMEOUT, SyntheticPeer::call(&shared.url, secret)).await,
+        (Some(relay), true) => {
+            let call = SyntheticPeer::call_relayed(&shared.url, secret, relay);
+            timeout(CALL_TIMEOUT, call).await
+        }
+        (None, true) => return c.failure("no_turn_credentials"),
+    };
     let mut peer = match call {
         Err(_) => return c.failure("call_timeout"),
         Ok(Err(error)) => return c.failure(&error.code()),
@@ -127,7 +129,7 @@ async fn call_with(
     Collector::bump(&c.connected);
     c.active.fetch_add(1, Ordering::Relaxed);
     let mut talk = Talk::new(shared, &peer, index, interrupts);
-    talk.interview_id = interview_id.map(str::to_owned);
+    talk.interview_id = credentials.interview_id.clone();
     for event in early {
         talk.on_event(event, &peer).await;
     }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::time::timeout;
 
-use super::peer::ClientError;
+use super::peer::{ClientError, Relay};
 
 /// Limit of each credentials request.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -42,6 +42,8 @@ pub(super) struct CallCredentials {
     pub interview_id: Option<String>,
     /// The session's `silence_duration_ms`, when the credentials say it.
     pub silence_ms: Option<u32>,
+    /// The interview's TURN server and credentials, in interview mode.
+    pub relay: Option<Relay>,
 }
 
 /// The integrator's side of a load test: the server's URL and key, and an HTTP client.
@@ -107,6 +109,7 @@ impl Integrator {
                 secret: self.client_secret().await?,
                 interview_id: None,
                 silence_ms: Some(self.silence_ms),
+                relay: None,
             });
         }
         let body = json!({
@@ -137,6 +140,9 @@ impl Integrator {
                 .pointer("/session_token/turn_detection/silence_duration_ms")
                 .and_then(Value::as_u64)
                 .and_then(|ms| u32::try_from(ms).ok()),
+            relay: credentials
+                .get("turn_credentials")
+                .and_then(Relay::from_credentials),
         })
     }
 

@@ -69,6 +69,11 @@ pub async fn run(config: &LoadConfig) -> Result<Report, LoadError> {
     if !(config.ramp > 0.0 && config.ramp.is_finite()) {
         return Err(LoadError::Config("--ramp must be positive".into()));
     }
+    if config.relay && config.credentials != CredentialsMode::Interview {
+        return Err(LoadError::Config(
+            "--relay uses the TURN credentials of interviews: use --credentials interview".into(),
+        ));
+    }
     let url = config.url.trim_end_matches('/').to_owned();
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
@@ -129,6 +134,7 @@ pub async fn run(config: &LoadConfig) -> Result<Report, LoadError> {
         mode: config.credentials,
         integrator,
         template_id,
+        relay: config.relay,
         clips,
         collector: collector.clone(),
         talk_until,
@@ -189,7 +195,7 @@ pub async fn run(config: &LoadConfig) -> Result<Report, LoadError> {
             "url": url, "peers": config.peers, "ramp_per_s": config.ramp,
             "duration_s": config.duration.as_secs_f64(), "grace_s": config.grace.as_secs_f64(),
             "interrupt_ratio": config.interrupt_ratio, "interrupting_peers": interrupting,
-            "silence_duration_ms": silence_ms, "credentials": config.credentials.name(), "speech": shared.clips.source,
+            "silence_duration_ms": silence_ms, "credentials": config.credentials.name(), "relay": config.relay, "speech": shared.clips.source,
             "answers": shared.clips.answers.len(), "mean_answer_ms": shared.clips.mean_answer_ms(),
         }),
         attempted: load(&collector.attempted),

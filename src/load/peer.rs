@@ -17,7 +17,8 @@ use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
 use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
 use webrtc::peer_connection::{
     PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler, RTCConfigurationBuilder,
-    RTCIceGatheringState, RTCPeerConnectionState, RTCSessionDescription, SettingEngineBuilder,
+    RTCIceGatheringState, RTCIceServer, RTCIceTransportPolicy, RTCPeerConnectionState,
+    RTCSessionDescription, SettingEngineBuilder,
 };
 
 /// Capacity of the event channel; a full channel drops RTP reports, never control events.
@@ -74,6 +75,21 @@ impl ClientError {
             Self::Unreachable(_) => "unreachable".into(),
             Self::Peer(_) => "peer_error".into(),
         }
+    }
+}
+
+/// Direct host candidates, or only relay candidates through `relay`.
+fn rtc_configuration(relay: Option<&Relay>) -> webrtc::peer_connection::RTCConfiguration {
+    match relay {
+        None => RTCConfigurationBuilder::new().build(),
+        Some(relay) => RTCConfigurationBuilder::new()
+            .with_ice_servers(vec![RTCIceServer {
+                urls: relay.urls.clone(),
+                username: relay.username.clone(),
+                credential: relay.credential.clone(),
+            }])
+            .with_ice_transport_policy(RTCIceTransportPolicy::Relay)
+            .build(),
     }
 }
 
@@ -138,6 +154,39 @@ async fn read_channel(channel: Arc<dyn DataChannel>, events: mpsc::Sender<Client
     let _ = events.send(ClientEvent::DataChannelClosed).await;
 }
 
+/// A TURN server to send all of a call's media through (`iceTransportPolicy: "relay"`), as
+/// a browser does with the TURN credentials of `POST /api/v1/interviews/{id}/credentials`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relay {
+    /// `turn:host:port?transport=udp` URLs (webrtc-rs relays over UDP).
+    pub urls: Vec<String>,
+    /// TURN REST username (`<expiry>:<id>`).
+    pub username: String,
+    /// Its password.
+    pub credential: String,
+}
+
+impl Relay {
+    /// The UDP TURN server of a `turn_credentials` object, if it lists one.
+    pub fn from_credentials(turn: &Value) -> Option<Self> {
+        let urls: Vec<String> = turn
+            .get("urls")?
+            .as_array()?
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|url| url.starts_with("turn:") && !url.contains("transport=tcp"))
+            .map(str::to_owned)
+            .collect();
+        let username = turn.get("username")?.as_str()?.to_owned();
+        let credential = turn.get("password")?.as_str()?.to_owned();
+        (!urls.is_empty()).then_some(Self {
+            urls,
+            username,
+            credential,
+        })
+    }
+}
+
 /// A connected synthetic candidate.
 pub struct SyntheticPeer {
     pc: Arc<dyn PeerConnection>,
@@ -162,7 +211,16 @@ impl SyntheticPeer {
     /// secret) and applies its answer. The connection completes in the background: watch
     /// `events` for `State(Connected)`.
     pub async fn call(base_url: &str, token: &str) -> Result<Self, ClientError> {
-        Self::call_with(base_url, token, None).await
+        Self::call_with(base_url, token, None, None).await
+    }
+
+    /// Like [`SyntheticPeer::call`], with every packet relayed through `relay`.
+    pub async fn call_relayed(
+        base_url: &str,
+        token: &str,
+        relay: &Relay,
+    ) -> Result<Self, ClientError> {
+        Self::call_with(base_url, token, None, Some(relay)).await
     }
 
     /// Like [`SyntheticPeer::call`], but posts the offer as `multipart/form-data` with a
@@ -172,13 +230,14 @@ impl SyntheticPeer {
         server_key: &str,
         session: &Value,
     ) -> Result<Self, ClientError> {
-        Self::call_with(base_url, server_key, Some(session)).await
+        Self::call_with(base_url, server_key, Some(session), None).await
     }
 
     async fn call_with(
         base_url: &str,
         token: &str,
         multipart_session: Option<&Value>,
+        relay: Option<&Relay>,
     ) -> Result<Self, ClientError> {
         let (events_tx, events) = mpsc::channel(EVENT_CAPACITY);
         let gathered = Arc::new(Notify::new());
@@ -189,9 +248,12 @@ impl SyntheticPeer {
                 Some(crate::peer::ICE_CHECK_INTERVAL),
                 Some(crate::peer::ICE_MAX_BINDING_REQUESTS),
             )
+            // Relayed, relay pairs are all there is: no 2 s wait for a better pair (as
+            // browsers, which nominate a relay pair as soon as it works).
+            .with_relay_acceptance_min_wait(relay.map(|_| Duration::ZERO))
             .build();
         let pc = PeerConnectionBuilder::new()
-            .with_configuration(RTCConfigurationBuilder::new().build())
+            .with_configuration(rtc_configuration(relay))
             .with_media_engine(media)
             .with_setting_engine(settings)
             .with_interceptor_registry(registry)
