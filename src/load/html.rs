@@ -41,6 +41,18 @@ fn nice_max(v: f64) -> f64 {
     10.0 * magnitude
 }
 
+/// The end of a time axis with 5 divisions: the first of 5 × {1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6,
+/// 8} × 10ⁿ at or past `t`, so a 54 s run is drawn to 60 s, not 100 s.
+fn time_axis_max(t: f64) -> f64 {
+    let division = t / 5.0;
+    let magnitude = 10f64.powf(division.log10().floor());
+    let step = [1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0]
+        .into_iter()
+        .find(|step| step * magnitude >= division)
+        .unwrap_or(10.0);
+    5.0 * step * magnitude
+}
+
 fn label(v: f64) -> String {
     if v >= 100.0 || v == v.round() {
         format!("{v:.0}")
@@ -58,7 +70,7 @@ fn chart(title: &str, unit: &str, t_max: f64, series: &[Series], floor: f64) -> 
         .flat_map(|s| s.points.iter().map(|p| p.1))
         .fold(floor, f64::max);
     let y_max = 4.0 * nice_max(y_data * 1.05 / 4.0);
-    let t_max = nice_max(t_max.max(1.0));
+    let t_max = time_axis_max(t_max.max(1.0));
     let (w, h) = (WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);
     let x = |t: f64| LEFT + t / t_max * w;
     let y = |v: f64| TOP + h - (v / y_max).clamp(0.0, 1.0) * h;
@@ -498,4 +510,18 @@ h2{{font-size:15px;margin:22px 0 8px}}
         charts = charts.join("\n"),
         silence = report.silence_ms,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_axes_end_close_to_the_run() {
+        assert_eq!(time_axis_max(54.0), 60.0);
+        assert_eq!(time_axis_max(60.0), 60.0);
+        assert_eq!(time_axis_max(61.0), 75.0);
+        assert_eq!(time_axis_max(96.0), 100.0);
+        assert_eq!(time_axis_max(7.0), 7.5);
+    }
 }
