@@ -82,6 +82,7 @@ pub(crate) async fn speak(text: &str, voice: &str) -> (Vec<i16>, SpeechSource) {
 
 async fn espeak(text: &str, voice: &str) -> std::io::Result<Vec<i16>> {
     SYNTHESES.fetch_add(1, Ordering::Relaxed);
+    tracing::debug!(text, voice, "espeak-ng speaks a new line");
     let output = tokio::time::timeout(
         Duration::from_secs(20),
         tokio::process::Command::new("espeak-ng")
