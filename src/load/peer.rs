@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use rtc::ice::mdns::MulticastDnsMode;
 use rtc::rtp;
+use serde::Deserialize;
 use serde_json::Value;
 use tokio::sync::{Notify, mpsc};
 use webrtc::data_channel::{DataChannel, DataChannelEvent};
@@ -20,6 +21,8 @@ use webrtc::peer_connection::{
     RTCIceGatheringState, RTCIceServer, RTCIceTransportPolicy, RTCPeerConnectionState,
     RTCSessionDescription, SettingEngineBuilder,
 };
+
+use crate::credentials::TurnCredentials;
 
 /// Capacity of the event channel; a full channel drops RTP reports, never control events.
 const EVENT_CAPACITY: usize = 4_096;
@@ -169,20 +172,16 @@ pub struct Relay {
 impl Relay {
     /// The UDP TURN server of a `turn_credentials` object, if it lists one.
     pub fn from_credentials(turn: &Value) -> Option<Self> {
+        let turn = TurnCredentials::deserialize(turn).ok()?;
         let urls: Vec<String> = turn
-            .get("urls")?
-            .as_array()?
-            .iter()
-            .filter_map(Value::as_str)
+            .urls
+            .into_iter()
             .filter(|url| url.starts_with("turn:") && !url.contains("transport=tcp"))
-            .map(str::to_owned)
             .collect();
-        let username = turn.get("username")?.as_str()?.to_owned();
-        let credential = turn.get("password")?.as_str()?.to_owned();
         (!urls.is_empty()).then_some(Self {
             urls,
-            username,
-            credential,
+            username: turn.username,
+            credential: turn.password,
         })
     }
 }

@@ -162,8 +162,6 @@ struct Playback {
     active: bool,
     /// The response `output_audio_buffer.started` was sent for.
     announced: Option<String>,
-    /// Whether a frame was ever sent (the first one sets the RTP time).
-    sent_any: bool,
     /// Timing of the response being played, until its first frame goes out.
     timing: Option<ResponseTiming>,
 }
@@ -184,18 +182,23 @@ struct ResponseTiming {
 
 impl Playback {
     fn new() -> Self {
+        Self::starting_at(rand::random())
+    }
+
+    /// Playback whose RTP clock reads `rtp_base` now. The stream starts there too, so the
+    /// first talk spurt is never "behind" the stream whatever the base.
+    fn starting_at(rtp_base: u32) -> Self {
         Self {
             started: Instant::now(),
-            rtp_base: rand::random(),
+            rtp_base,
             sequence: rand::random(),
-            timestamp: 0,
+            timestamp: rtp_base,
             talking: false,
             response_id: None,
             item_id: None,
             audio_done: false,
             active: false,
             announced: None,
-            sent_any: false,
             timing: None,
         }
     }
@@ -227,7 +230,7 @@ impl Call {
             id: call_id.clone(),
             peer,
             upstream: upstream.tx,
-            transcript: TranscriptWriter::spawn(call_id.clone(), store),
+            transcript: TranscriptWriter::spawn(call_id, store),
             timeline: Arc::new(InputTimeline::new()),
             turn_end: None,
             outbound: Outbound::new(outbound)?,
@@ -617,13 +620,9 @@ impl Call {
         if marker {
             // A new talk spurt starts at the current RTP time, so the browser's jitter buffer
             // sees the silence that passed (never going back, should frames have run ahead).
-            self.playback.timestamp = spurt_timestamp(
-                self.playback.rtp_now(),
-                self.playback.timestamp,
-                !self.playback.sent_any,
-            );
+            self.playback.timestamp =
+                spurt_timestamp(self.playback.rtp_now(), self.playback.timestamp);
             self.playback.talking = true;
-            self.playback.sent_any = true;
         }
         if self.playback.announced.is_none()
             && let Some(response_id) = self.playback.response_id.clone()
@@ -681,10 +680,9 @@ impl Call {
 }
 
 /// The RTP timestamp a talk spurt starts at: the RTP time of `now`, unless the stream's
-/// `next` timestamp is already past it (frames ran ahead); the first spurt always starts at
-/// `now`, wherever the random base put it.
-fn spurt_timestamp(now: u32, next: u32, first: bool) -> u32 {
-    if first || (now.wrapping_sub(next) as i32) > 0 {
+/// `next` timestamp is already past it (frames ran ahead).
+fn spurt_timestamp(now: u32, next: u32) -> u32 {
+    if (now.wrapping_sub(next) as i32) > 0 {
         now
     } else {
         next
@@ -713,17 +711,26 @@ async fn read_data_channel(channel: Arc<dyn DataChannel>, call: mpsc::Sender<Cli
 
 #[cfg(test)]
 mod tests {
-    use super::spurt_timestamp;
+    use super::{Playback, spurt_timestamp};
 
     #[test]
     fn talk_spurts_start_at_the_current_rtp_time() {
         // The first spurt starts at the clock, even when the random base is in the upper
-        // half of the range (a stream position of 0 then looks "ahead" of it).
-        assert_eq!(spurt_timestamp(0x9000_0000, 0, true), 0x9000_0000);
+        // half of the range (a stream that started at 0 would look "ahead" of it).
+        for base in [0x9000_0000, 0x1000, u32::MAX - 10] {
+            let playback = Playback::starting_at(base);
+            std::thread::sleep(std::time::Duration::from_millis(2));
+            let now = playback.rtp_now();
+            assert_eq!(
+                spurt_timestamp(now, playback.timestamp),
+                now,
+                "base {base:#x}"
+            );
+        }
         // Later spurts jump over the silence that passed, across the wrap too...
-        assert_eq!(spurt_timestamp(48_000, 9_600, false), 48_000);
-        assert_eq!(spurt_timestamp(1_000, u32::MAX - 959, false), 1_000);
+        assert_eq!(spurt_timestamp(48_000, 9_600), 48_000);
+        assert_eq!(spurt_timestamp(1_000, u32::MAX - 959), 1_000);
         // ...but never go back if the frames ran ahead of the clock.
-        assert_eq!(spurt_timestamp(9_000, 9_600, false), 9_600);
+        assert_eq!(spurt_timestamp(9_000, 9_600), 9_600);
     }
 }
