@@ -296,6 +296,7 @@ impl Call {
                 _ = &mut connect_deadline, if !self.connected => break "connect_timeout",
             }
         };
+        let reason = settle_end_reason(reason, &mut inputs.control);
         tracing::info!(call_id = %self.id, reason, "call ended");
         self.peer.close().await;
         self.transcript.finish(reason, unix_ms()).await;
@@ -709,9 +710,22 @@ async fn read_data_channel(channel: Arc<dyn DataChannel>, call: mpsc::Sender<Cli
     let _ = call.send(ClientMessage::Closed).await;
 }
 
+/// A hangup the API accepted is why the call ended, even if the peer's close (which the
+/// client sends right after its hangup) reached the actor in the same turn of its loop.
+fn settle_end_reason(reason: &'static str, control: &mut mpsc::Receiver<Control>) -> &'static str {
+    let peer_went_away = matches!(reason, "peer_closed" | "peer_gone" | "peer_failed");
+    while let Ok(message) = control.try_recv() {
+        if peer_went_away && matches!(message, Control::Hangup) {
+            return "hangup";
+        }
+    }
+    reason
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{Playback, spurt_timestamp};
+    use super::{Control, Playback, settle_end_reason, spurt_timestamp};
+    use tokio::sync::mpsc;
 
     #[test]
     fn talk_spurts_start_at_the_current_rtp_time() {
@@ -732,5 +746,18 @@ mod tests {
         assert_eq!(spurt_timestamp(1_000, u32::MAX - 959), 1_000);
         // ...but never go back if the frames ran ahead of the clock.
         assert_eq!(spurt_timestamp(9_000, 9_600), 9_600);
+    }
+
+    #[test]
+    fn a_hangup_before_the_peer_closed_is_why_the_call_ended() {
+        let (tx, mut rx) = mpsc::channel(4);
+        tx.try_send(Control::Hangup).unwrap();
+        assert_eq!(settle_end_reason("peer_closed", &mut rx), "hangup");
+        assert_eq!(settle_end_reason("peer_closed", &mut rx), "peer_closed");
+        tx.try_send(Control::Hangup).unwrap();
+        assert_eq!(
+            settle_end_reason("connect_timeout", &mut rx),
+            "connect_timeout"
+        );
     }
 }
