@@ -108,7 +108,7 @@ fn credentials(c: &mut Criterion) {
     } = &Fixture::new();
     let mut group = c.benchmark_group("credentials");
     group.bench_function("client_secret", |b| {
-        b.iter(|| runtime.block_on(client_secret(&http, &base)));
+        b.iter(|| runtime.block_on(client_secret(http, base)));
     });
     let interview_id = runtime.block_on(async {
         let templates = http
@@ -121,7 +121,7 @@ fn credentials(c: &mut Criterion) {
             .await
             .unwrap();
         let body = json!({"template_id": templates[0]["id"], "email": "bench@viva.test"});
-        let interview = post(&http, format!("{base}/api/v1/interviews/"), body).await;
+        let interview = post(http, format!("{base}/api/v1/interviews/"), body).await;
         interview["id"]
             .as_str()
             .expect("an interview id")
@@ -130,7 +130,7 @@ fn credentials(c: &mut Criterion) {
     // What an integrator's backend fetches per candidate: TURN credentials and a session token.
     group.bench_function("interview_credentials", |b| {
         let url = format!("{base}/api/v1/interviews/{interview_id}/credentials");
-        b.iter(|| runtime.block_on(post(&http, url.clone(), json!({}))));
+        b.iter(|| runtime.block_on(post(http, url.clone(), json!({}))));
     });
     group.finish();
 }
@@ -157,7 +157,7 @@ fn calls(c: &mut Criterion) {
                 runtime.block_on(async {
                     let mut total = Duration::ZERO;
                     for _ in 0..iters {
-                        total += pick(&timed_call(&http, &base).await);
+                        total += pick(&timed_call(http, base).await);
                     }
                     total
                 })
