@@ -142,6 +142,23 @@ pub fn parse_stat_cpu(stat: &str) -> Option<f64> {
     Some((utime + stime) / CLOCK_TICKS)
 }
 
+/// CPU time the hypervisor ran other guests while this machine's CPUs had work (steal), all
+/// CPUs summed, in seconds (Linux `/proc/stat`; zero elsewhere). A process-wide stall that
+/// Viva did not cause shows here.
+pub fn host_steal_seconds() -> f64 {
+    std::fs::read_to_string("/proc/stat")
+        .ok()
+        .and_then(|stat| parse_proc_stat_steal(&stat))
+        .unwrap_or(0.0)
+}
+
+/// The `steal` column (the 8th time) of `/proc/stat`'s aggregate `cpu` line, in seconds.
+pub fn parse_proc_stat_steal(stat: &str) -> Option<f64> {
+    let line = stat.lines().find(|l| l.starts_with("cpu "))?;
+    let steal: f64 = line.split_whitespace().nth(8)?.parse().ok()?;
+    Some(steal / CLOCK_TICKS)
+}
+
 /// `VmRSS` of a `/proc/*/status` file, in bytes.
 pub fn parse_status_rss(status: &str) -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
@@ -159,6 +176,9 @@ mod tests {
         assert_eq!(parse_stat_cpu(stat), Some(3.0));
         let status = "Name:\tviva\nVmPeak:\t  9000 kB\nVmRSS:\t   2048 kB\nThreads: 4\n";
         assert_eq!(parse_status_rss(status), Some(2 * 1024 * 1024));
+        let proc_stat = "cpu  1688955 2110 237403 902913 7693 0 7553 26846 0 0\ncpu0 836833 1113 116594 463035 2670 0 3049 13173 0 0\n";
+        assert_eq!(parse_proc_stat_steal(proc_stat), Some(268.46));
+        assert_eq!(parse_proc_stat_steal("cpu0 1 2 3 4 5 6 7 8\n"), None);
         if cfg!(target_os = "linux") {
             let sample = process_sample();
             assert!(sample.rss_bytes > 0);

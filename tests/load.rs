@@ -70,6 +70,11 @@ async fn three_candidates_hold_interviews_and_the_report_says_so() {
     assert!(json["jitter_ms"]["p50"].is_number());
     assert!(json["server"]["rss_mb_max"].as_f64().unwrap() > 0.0);
     assert!(json["server"]["cpu_pct_max"].is_number());
+    assert!(
+        json["server"]["steal_pct_max"].is_number(),
+        "the host's steal is sampled from /metrics: {}",
+        json["server"]
+    );
     assert!(json["client"]["cpu_pct_max"].is_number());
     assert!(
         json["latency_ms"]["credentials"]["n"].as_u64().unwrap() > 3,
@@ -179,6 +184,7 @@ async fn metrics_are_prometheus_text() {
     for name in [
         "process_cpu_seconds_total",
         "process_resident_memory_bytes",
+        "viva_host_cpu_steal_seconds_total",
         "viva_calls_active",
         "viva_calls_started_total",
         "viva_calls_ended_total",

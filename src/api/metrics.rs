@@ -11,7 +11,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 
 use super::AppState;
-use crate::metrics::{media, process_sample};
+use crate::metrics::{host_steal_seconds, media, process_sample};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new().route("/metrics", get(metrics))
@@ -25,7 +25,7 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let gauge = "gauge";
     let counter = "counter";
     // Name, type, help, value: one Prometheus metric each.
-    let rows: [(&str, &str, &str, f64); 19] = [
+    let rows: [(&str, &str, &str, f64); 20] = [
         (
             "process_cpu_seconds_total",
             counter,
@@ -37,6 +37,12 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             gauge,
             "Resident memory of the server process (Linux /proc/self/status VmRSS).",
             process.rss_bytes as f64,
+        ),
+        (
+            "viva_host_cpu_steal_seconds_total",
+            counter,
+            "CPU time the hypervisor gave other guests while this machine's CPUs had work, all CPUs (Linux /proc/stat steal).",
+            host_steal_seconds(),
         ),
         (
             "viva_calls_active",

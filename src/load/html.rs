@@ -334,6 +334,12 @@ pub(super) fn render(report: &Report) -> String {
                     points: points(&|p| Some(p.client_cpu_pct)),
                     dots: false,
                 },
+                Series {
+                    name: "stolen by the hypervisor",
+                    color: "#dc2626",
+                    points: points(&|p| p.server_steal_pct),
+                    dots: false,
+                },
             ],
             10.0,
         ),
@@ -435,7 +441,10 @@ pub(super) fn render(report: &Report) -> String {
     cards.push_str(&card(
         "server CPU max",
         &format!("{} %", json["server"]["cpu_pct_max"]),
-        &format!("RSS max {} MB", json["server"]["rss_mb_max"]),
+        &format!(
+            "RSS max {} MB · host steal max {} %",
+            json["server"]["rss_mb_max"], json["server"]["steal_pct_max"]
+        ),
         "",
     ));
     cards.push_str(&card(

@@ -169,6 +169,7 @@ impl Report {
             "server": {
                 "cpu_pct_max": round1(max_of(&loaded, |p| p.server_cpu_pct)),
                 "cpu_pct_mean": round1(mean_of(&loaded, |p| p.server_cpu_pct)),
+                "steal_pct_max": round1(max_of(&loaded, |p| p.server_steal_pct)),
                 "rss_mb_max": round1(max_of(&self.timeline, |p| p.server_rss_mb)),
                 "rss_mb_start": round1(self.timeline.first().and_then(|p| p.server_rss_mb)),
                 "pacer_late_ticks": max_of(&self.timeline, |p| p.server_pacer_late),
@@ -242,10 +243,11 @@ impl Report {
         );
         let _ = writeln!(
             out,
-            "server: CPU max {} % (mean {} %), RSS max {} MB · load generator: CPU max {} % (mean {} %) · 100 % = one core",
+            "server: CPU max {} % (mean {} %), RSS max {} MB, host steal max {} % · load generator: CPU max {} % (mean {} %) · 100 % = one core",
             json["server"]["cpu_pct_max"],
             json["server"]["cpu_pct_mean"],
             json["server"]["rss_mb_max"],
+            json["server"]["steal_pct_max"],
             json["client"]["cpu_pct_max"],
             json["client"]["cpu_pct_mean"]
         );

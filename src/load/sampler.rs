@@ -28,6 +28,9 @@ pub struct Point {
     pub gaps: u64,
     /// Server CPU over the last second, % of one core (200 % = both cores of this machine).
     pub server_cpu_pct: Option<f64>,
+    /// CPU stolen from the server's machine by its hypervisor over the last second, % of one
+    /// core (all CPUs summed): when it spikes, every process on the machine stalls at once.
+    pub server_steal_pct: Option<f64>,
     /// Server resident memory, MB.
     pub server_rss_mb: Option<f64>,
     /// Calls the server counts as live.
@@ -53,6 +56,25 @@ pub fn parse_prometheus(text: &str) -> HashMap<String, f64> {
         .collect()
 }
 
+/// CPU seconds counted by a counter, as % of one core over the time since the last sample.
+#[derive(Default)]
+struct CpuRate {
+    last: Option<(f64, f64)>,
+}
+
+impl CpuRate {
+    /// The rate since the previous sample, if there was one; `seconds` at time `t`.
+    fn percent(&mut self, t: f64, seconds: Option<&f64>) -> Option<f64> {
+        let &seconds = seconds?;
+        let rate = match self.last {
+            Some((t0, s0)) if t > t0 => Some((seconds - s0) / (t - t0) * 100.0),
+            _ => None,
+        };
+        self.last = Some((t, seconds));
+        rate
+    }
+}
+
 /// Samples until `stop` fires; returns the timeline.
 pub(super) async fn sample(
     url: String,
@@ -64,7 +86,8 @@ pub(super) async fn sample(
     let mut ticker = tokio::time::interval(Duration::from_secs(1));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_client: Option<(f64, ProcessSample)> = None;
-    let mut last_server: Option<(f64, f64)> = None;
+    let mut server_cpu = CpuRate::default();
+    let mut server_steal = CpuRate::default();
     loop {
         tokio::select! {
             _ = ticker.tick() => {}
@@ -94,14 +117,9 @@ pub(super) async fn sample(
                 tokio::time::timeout(Duration::from_millis(500), response.text()).await
         {
             let m = parse_prometheus(&text);
-            if let Some(&cpu) = m.get("process_cpu_seconds_total") {
-                if let Some((t0, cpu0)) = last_server
-                    && t > t0
-                {
-                    point.server_cpu_pct = Some((cpu - cpu0) / (t - t0) * 100.0);
-                }
-                last_server = Some((t, cpu));
-            }
+            point.server_cpu_pct = server_cpu.percent(t, m.get("process_cpu_seconds_total"));
+            point.server_steal_pct =
+                server_steal.percent(t, m.get("viva_host_cpu_steal_seconds_total"));
             point.server_rss_mb = m.get("process_resident_memory_bytes").map(|b| b / 1e6);
             point.server_calls = m.get("viva_calls_active").copied();
             point.server_inbound_lost = m.get("viva_inbound_lost_total").copied();
