@@ -1,7 +1,8 @@
 //! `viva load` against an in-process server: three synthetic candidates get their credentials
 //! as an integrator would and hold interviews with the local engine (they barge in on every
 //! other turn), and the JSON report says every call connected, the server heard the speech,
-//! responses came back and nothing was lost.
+//! responses came back and nothing was lost; an audio gap fails it unless the VM lost its CPUs
+//! to the hypervisor at that second (steal time, sampled from `/metrics`).
 
 mod common;
 
@@ -9,6 +10,31 @@ use std::time::Duration;
 
 use common::*;
 use viva::load::{CredentialsMode, LoadConfig, LoadError};
+
+/// Steal (% of one core over a second) that can stop the whole VM for a gap's 60 ms.
+const STEAL_THAT_STALLS_PCT: f64 = 4.0;
+
+/// The seconds of the run in which audio gaps appeared although the hypervisor took no CPU
+/// worth a gap from the machine around then. On a KVM guest a burst of steal stops every
+/// process at once (BENCHMARKS.md); a gap without one is Viva's.
+fn gaps_not_explained_by_steal(json: &serde_json::Value) -> Vec<f64> {
+    let timeline = json["timeline"].as_array().expect("a timeline");
+    let steal = |i: usize| {
+        timeline
+            .get(i)
+            .and_then(|p| p["server_steal_pct"].as_f64())
+            .unwrap_or(0.0)
+    };
+    (1..timeline.len())
+        .filter(|&i| timeline[i]["gaps"].as_u64() > timeline[i - 1]["gaps"].as_u64())
+        .filter(|&i| {
+            [i - 1, i, i + 1]
+                .iter()
+                .all(|&j| steal(j) < STEAL_THAT_STALLS_PCT)
+        })
+        .map(|i| timeline[i]["t"].as_f64().unwrap_or_default())
+        .collect()
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_candidates_hold_interviews_and_the_report_says_so() {
@@ -64,8 +90,10 @@ async fn three_candidates_hold_interviews_and_the_report_says_so() {
     assert_eq!(json["loss_pct"], 0.0, "no loss on loopback");
     assert_eq!(json["packets"]["lost"], 0);
     assert_eq!(
-        json["gaps"], 0,
-        "no silence inside an interviewer talk spurt"
+        gaps_not_explained_by_steal(&json),
+        Vec::<f64>::new(),
+        "no silence inside an interviewer talk spurt (but where the VM lost its CPUs): {}",
+        json["timeline"]
     );
     assert!(json["jitter_ms"]["p50"].is_number());
     assert!(json["server"]["rss_mb_max"].as_f64().unwrap() > 0.0);
@@ -139,7 +167,12 @@ async fn candidates_can_relay_through_the_embedded_turn_server() {
         "{json:#}"
     );
     assert_eq!(json["packets"]["lost"], 0);
-    assert_eq!(json["gaps"], 0);
+    assert_eq!(
+        gaps_not_explained_by_steal(&json),
+        Vec::<f64>::new(),
+        "{}",
+        json["timeline"]
+    );
 
     let mut config = LoadConfig::new(base_url(server.addr), "sk_test_bootstrap", 1);
     config.relay = true;
@@ -199,4 +232,27 @@ async fn metrics_are_prometheus_text() {
         assert!(metrics.contains_key(name), "{name} missing from:\n{text}");
     }
     assert_eq!(metrics["viva_calls_active"], 0.0);
+}
+
+#[test]
+fn a_gap_is_excused_only_by_steal_around_it() {
+    let timeline = |steal: [f64; 4]| {
+        serde_json::json!({ "timeline": [
+            { "t": 0.0, "gaps": 0, "server_steal_pct": steal[0] },
+            { "t": 1.0, "gaps": 0, "server_steal_pct": steal[1] },
+            { "t": 2.0, "gaps": 2, "server_steal_pct": steal[2] },
+            { "t": 3.0, "gaps": 2, "server_steal_pct": steal[3] },
+        ]})
+    };
+    assert_eq!(
+        gaps_not_explained_by_steal(&timeline([0.0, 1.0, 2.0, 0.0])),
+        vec![2.0]
+    );
+    assert!(gaps_not_explained_by_steal(&timeline([0.0, 0.0, 30.0, 0.0])).is_empty());
+    assert!(gaps_not_explained_by_steal(&timeline([0.0, 0.0, 0.0, 12.0])).is_empty());
+    assert_eq!(
+        gaps_not_explained_by_steal(&timeline([50.0, 0.0, 0.0, 0.0])),
+        vec![2.0],
+        "steal two seconds earlier does not explain it"
+    );
 }
