@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::collector::Collector;
-use crate::metrics::{ProcessSample, process_sample};
+use crate::metrics::process_sample;
 
 /// One second of the run.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -85,7 +85,7 @@ pub(super) async fn sample(
     let mut timeline = Vec::new();
     let mut ticker = tokio::time::interval(Duration::from_secs(1));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut last_client: Option<(f64, ProcessSample)> = None;
+    let mut client_cpu = CpuRate::default();
     let mut server_cpu = CpuRate::default();
     let mut server_steal = CpuRate::default();
     loop {
@@ -95,11 +95,7 @@ pub(super) async fn sample(
         }
         let t = collector.elapsed();
         let me = process_sample();
-        let client_cpu_pct = match last_client {
-            Some((t0, s0)) if t > t0 => (me.cpu_seconds - s0.cpu_seconds) / (t - t0) * 100.0,
-            _ => 0.0,
-        };
-        last_client = Some((t, me));
+        let client_cpu_pct = client_cpu.percent(t, Some(&me.cpu_seconds)).unwrap_or(0.0);
         let mut point = Point {
             t,
             active: collector.active.load(Ordering::Relaxed),
