@@ -356,6 +356,94 @@ fn a_long_gap_is_a_discontinuity_not_a_burst() {
     assert!(run.chunk_sizes.iter().all(|&n| n == 960));
 }
 
+/// Takes every chunk `inbound` has ready, as samples.
+fn drain_pcm(inbound: &mut Inbound) -> Vec<i16> {
+    let mut pcm = Vec::new();
+    while let Some(event) = inbound.poll() {
+        if let InboundEvent::Audio(bytes) = event {
+            pcm.extend(
+                bytes
+                    .chunks_exact(2)
+                    .map(|b| i16::from_le_bytes([b[0], b[1]])),
+            );
+        }
+    }
+    pcm
+}
+
+#[test]
+fn time_without_packets_is_silence_up_to_a_bound() {
+    let source = speech_like(48_000, SECOND_48K, 9);
+    let packets = packetise(&source, &PacketiseOptions::default()).unwrap();
+    let mut inbound = Inbound::new(inbound_24k()).unwrap();
+    inbound.idle(500);
+    assert!(
+        drain_pcm(&mut inbound).is_empty(),
+        "no stream yet, no silence"
+    );
+    for packet in &packets {
+        inbound.push(packet.as_rtp());
+    }
+    assert_eq!(
+        drain_pcm(&mut inbound).len(),
+        24_000,
+        "the second of speech"
+    );
+
+    // The sender stops right after its speech: the quiet that passes comes out as silence,
+    // each call adding only what is new, whole chunks as ever.
+    inbound.idle(100);
+    let first = drain_pcm(&mut inbound);
+    assert_eq!(first.len(), 2_400, "100 ms");
+    inbound.idle(100);
+    assert!(drain_pcm(&mut inbound).is_empty(), "nothing new");
+    for ms in (120..=600).step_by(20) {
+        inbound.idle(ms);
+    }
+    let more = drain_pcm(&mut inbound);
+    assert_eq!(more.len(), 24 * 500);
+    assert!(first.iter().chain(&more).all(|&s| s == 0));
+    assert_eq!(inbound.stats().silence_ms, 600);
+
+    // Never more than the bound, however long the quiet lasts.
+    let mut rest = 0;
+    for ms in (620..=60_000).step_by(20) {
+        inbound.idle(ms);
+        rest += drain_pcm(&mut inbound).len();
+    }
+    assert_eq!(rest, 24 * (10_000 - 600));
+    assert_eq!(inbound.stats().silence_ms, 10_000);
+}
+
+#[test]
+fn packets_after_a_quiet_fill_only_what_the_quiet_did_not() {
+    let source = speech_like(48_000, SECOND_48K, 10);
+    let mut packets = packetise(&source, &PacketiseOptions::default()).unwrap();
+    // 800 ms of DTX after packet 24 (timestamps jump, the marker starts the next spurt); the
+    // reader saw 300 ms of it with no packet at all.
+    for p in &mut packets[25..] {
+        p.timestamp += 38_400;
+    }
+    packets[25].marker = true;
+    let mut inbound = Inbound::new(inbound_24k()).unwrap();
+    let mut pcm = Vec::new();
+    for (i, packet) in packets.iter().enumerate() {
+        if i == 25 {
+            inbound.idle(300);
+        }
+        inbound.push(packet.as_rtp());
+        pcm.extend(drain_pcm(&mut inbound));
+    }
+    inbound.flush();
+    pcm.extend(drain_pcm(&mut inbound));
+    assert_eq!(
+        pcm.len(),
+        24_000 + 24 * 800,
+        "the RTP timeline, no silence twice"
+    );
+    assert_eq!(inbound.stats().silence_ms, 800);
+}
+
 #[test]
 fn padding_only_packets_advance_the_sequence_without_audio() {
     let packets = packetise(

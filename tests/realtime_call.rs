@@ -314,3 +314,57 @@ async fn the_local_engine_detects_the_answer_and_asks_the_next_question_aloud() 
     assert!(started.elapsed() < Duration::from_secs(30));
     peer.hangup().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_turn_ends_when_the_candidates_packets_stop_right_after_the_speech() {
+    let server = start_server(test_config()).await;
+    let secret = mint_secret(server.addr, json!({"session": {"audio": {"input": {"turn_detection": {"type": "server_vad", "silence_duration_ms": 500}}}}})).await;
+    let peer = connected_call(server.addr, &secret).await;
+    let speech = speech_48k("I led a team of four engineers on a payments platform.");
+    let speech_ms = speech.len() / 48;
+    // Speech, then nothing at all: no trailing silence, no more packets (a muted track with
+    // DTX, a stalled network, a peer that stopped sending).
+    let peer = Arc::new(peer);
+    send_paced(peer.clone(), speech_packets(&speech, 0))
+        .await
+        .unwrap();
+    let mut peer = Arc::into_inner(peer).unwrap();
+    let events = collect_until(&mut peer, Duration::from_secs(10), |seen| {
+        let kinds: Vec<_> = server_events(seen)
+            .into_iter()
+            .filter_map(|e| e["type"].as_str())
+            .collect();
+        kinds
+            .iter()
+            .position(|k| *k == "input_audio_buffer.speech_stopped")
+            .is_some_and(|stopped| kinds[stopped..].contains(&"response.created"))
+    })
+    .await;
+    let started = event_of(&events, "input_audio_buffer.speech_started")
+        .expect("the speech was heard")["audio_start_ms"]
+        .as_u64()
+        .unwrap();
+    let stopped = event_of(&events, "input_audio_buffer.speech_stopped")
+        .unwrap_or_else(|| panic!("the turn never ended: {:?}", server_events(&events)))
+        ["audio_end_ms"]
+        .as_u64()
+        .unwrap();
+    assert!(
+        (stopped - started).abs_diff(speech_ms as u64 + 500) < 800,
+        "turn of {} ms for {speech_ms} ms of speech + the 500 ms silence window",
+        stopped - started
+    );
+    let kinds: Vec<_> = server_events(&events)
+        .into_iter()
+        .filter_map(|e| e["type"].as_str())
+        .collect();
+    let stopped_at = kinds
+        .iter()
+        .position(|k| *k == "input_audio_buffer.speech_stopped")
+        .unwrap();
+    assert!(
+        kinds[stopped_at..].contains(&"response.created"),
+        "the interviewer answers the turn: {kinds:?}"
+    );
+    peer.hangup().await.unwrap();
+}

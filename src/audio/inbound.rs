@@ -4,6 +4,8 @@
 //! (duplicates and late packets dropped), loss handling (Opus in-band FEC from the following
 //! packet when it carries it, else libopus packet-loss concealment, both capped), silence for
 //! gaps that were not loss (DTX, a muted microphone) or a discontinuity marker for long ones,
+//! silence for time that passes with no packets at all (a stalled network, a sender that stopped;
+//! the caller says how long, see [`Inbound::idle`]),
 //! Opus decode to mono (a stereo stream is folded by libopus), rate conversion, and fixed-size
 //! chunking. libopus decodes straight to every rate it supports (8, 12, 16, 24, 48 kHz); rubato
 //! converts from 48 kHz for any other rate.
@@ -56,6 +58,10 @@ pub struct InboundConfig {
     /// The most audio kept waiting for [`Inbound::poll`] before the oldest chunks are dropped
     /// (default 5000 ms).
     pub max_backlog_ms: u32,
+    /// The longest stretch of time without any packet that [`Inbound::idle`] turns into silence
+    /// (default 10 000 ms: longer than any turn detector waits, semantic VAD's 8 s included,
+    /// so a turn ends even when the sender stops for good). After it the stream goes quiet.
+    pub max_idle_silence_ms: u32,
     /// Decode at 48 kHz and resample with rubato even where libopus could decode to
     /// `output_rate` directly. Only for comparison; the direct path is faster and as good
     /// (see BENCHMARKS.md).
@@ -71,6 +77,7 @@ impl Default for InboundConfig {
             max_conceal_ms: 100,
             max_silence_fill_ms: 2_000,
             max_backlog_ms: 5_000,
+            max_idle_silence_ms: 10_000,
             force_resampler: false,
         }
     }
@@ -134,6 +141,8 @@ pub struct Inbound {
     next_ts: Option<u64>,
     /// Lost packets not yet accounted for by a gap in the audio.
     pending_lost: u64,
+    /// RTP ticks of silence [`Inbound::idle`] has added since the last packet arrived.
+    idle_filled: u64,
     decoded: Vec<i16>,
     sink: ChunkSink,
     stats: InboundStats,
@@ -176,6 +185,7 @@ impl Inbound {
             last_seq: None,
             next_ts: None,
             pending_lost: 0,
+            idle_filled: 0,
             decoded: vec![0; (decode_rate * MAX_PACKET_MS / 1000) as usize],
             sink: ChunkSink::new(resampler, output_rate, chunk_samples, max_backlog),
             stats: InboundStats::default(),
@@ -209,6 +219,7 @@ impl Inbound {
     /// Takes one packet as it arrived. Output becomes available from [`Inbound::poll`].
     pub fn push(&mut self, packet: RtpPacket<'_>) {
         self.stats.packets += 1;
+        self.idle_filled = 0;
         let seq = self.seq.extend(packet.sequence_number.into());
         let ts = self.ts.extend(packet.timestamp.into());
         if let Some(last) = self.last_seq
@@ -234,6 +245,30 @@ impl Inbound {
     /// when the stream has gone quiet (no packet for a few frame durations) or has ended.
     pub fn flush(&mut self) {
         self.release(true);
+    }
+
+    /// No packet has arrived for `since_last_packet_ms`: releases what is held (as
+    /// [`Inbound::flush`]) and reports the time that passed as silence, up to
+    /// `max_idle_silence_ms`, so a turn detector downstream sees the candidate stop talking
+    /// even when their packets stop with the speech (a muted track, a stalled network, a peer
+    /// that stopped sending). Call it as time passes; each call adds only what is new. When
+    /// packets return, the gap they leave is filled only for what this has not covered.
+    pub fn idle(&mut self, since_last_packet_ms: u32) {
+        self.release(true);
+        let Some(next) = self.next_ts else {
+            return; // No audio yet: there is no stream to continue.
+        };
+        let due = u64::from(since_last_packet_ms.min(self.config.max_idle_silence_ms))
+            * u64::from(RTP_CLOCK_RATE)
+            / 1000;
+        let ticks =
+            due.saturating_sub(self.idle_filled) / self.ticks_per_sample * self.ticks_per_sample;
+        if ticks == 0 {
+            return;
+        }
+        self.idle_filled += ticks;
+        self.next_ts = Some(next + ticks);
+        self.push_silence(ticks);
     }
 
     /// The next chunk of audio or discontinuity marker, in stream order.
@@ -344,14 +379,19 @@ impl Inbound {
             self.sink
                 .discontinuity(u32::try_from(ms).unwrap_or(u32::MAX));
         } else {
-            self.stats.silence_ms += ms;
-            self.decoded.fill(0);
-            let mut samples = (remaining / self.ticks_per_sample) as usize;
-            while samples > 0 {
-                let n = samples.min(self.decoded.len());
-                self.sink.push(&self.decoded[..n]);
-                samples -= n;
-            }
+            self.push_silence(remaining);
+        }
+    }
+
+    /// Adds `ticks` RTP ticks of silence to the stream.
+    fn push_silence(&mut self, ticks: u64) {
+        self.stats.silence_ms += ticks * 1000 / u64::from(RTP_CLOCK_RATE);
+        self.decoded.fill(0);
+        let mut samples = (ticks / self.ticks_per_sample) as usize;
+        while samples > 0 {
+            let n = samples.min(self.decoded.len());
+            self.sink.push(&self.decoded[..n]);
+            samples -= n;
         }
     }
 }

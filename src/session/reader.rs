@@ -1,6 +1,8 @@
 //! The candidate's audio track, read as fast as it arrives: RTP straight into
 //! `audio::Inbound`, pcm16 chunks on to the upstream. It runs in its own task so the peer's
-//! driver never waits (webrtc-rs drops packets once 256 are queued for a slow reader).
+//! driver never waits (webrtc-rs drops packets once 256 are queued for a slow reader). When
+//! packets stop, the time that passes goes on upstream as silence (`Inbound::idle`), so the
+//! model's turn detector hears the candidate stop talking.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,8 +15,12 @@ use super::timeline::{InputMark, InputTimeline};
 use crate::audio::{Inbound, InboundConfig, InboundEvent, InboundStats, RtpPacket};
 use crate::upstream::ToUpstream;
 
-/// After this long without a packet, packets held behind a hole are released.
+/// After this long without a packet, packets held behind a hole are released and the quiet
+/// starts counting as silence.
 const IDLE_FLUSH: Duration = Duration::from_millis(100);
+
+/// While no packets arrive, silence is added at this pace (one chunk).
+const IDLE_TICK: Duration = Duration::from_millis(20);
 
 /// The process-wide counters (`crate::metrics`) are brought up to date this often (1 s).
 const METRICS_EVERY_PACKETS: u64 = 50;
@@ -45,14 +51,18 @@ pub(crate) async fn read_track(
         rtp_timestamp: 0,
         read_at: Instant::now(),
     };
+    let mut last_packet_at = Instant::now();
     loop {
         if inbound.stats().packets >= reported.packets + METRICS_EVERY_PACKETS {
             metrics.add_inbound(&inbound.stats(), &mut reported);
         }
-        match tokio::time::timeout(IDLE_FLUSH, track.poll()).await {
+        let quiet = last_packet_at.elapsed();
+        let wait = IDLE_FLUSH.checked_sub(quiet).unwrap_or(IDLE_TICK);
+        match tokio::time::timeout(wait, track.poll()).await {
             Ok(Some(TrackRemoteEvent::OnRtpPacket(packet))) => {
+                last_packet_at = Instant::now();
                 position.rtp_timestamp = packet.header.timestamp;
-                position.read_at = Instant::now();
+                position.read_at = last_packet_at;
                 inbound.push(RtpPacket {
                     sequence_number: packet.header.sequence_number,
                     timestamp: packet.header.timestamp,
@@ -62,7 +72,12 @@ pub(crate) async fn read_track(
             }
             Ok(Some(TrackRemoteEvent::OnEnded)) | Ok(None) => break,
             Ok(Some(_)) => continue,
-            Err(_idle) => inbound.flush(),
+            Err(_idle) => {
+                let quiet = last_packet_at.elapsed();
+                inbound.idle(u32::try_from(quiet.as_millis()).unwrap_or(u32::MAX));
+                // The silence is "read" now, not when the last packet came.
+                position.read_at = Instant::now();
+            }
         }
         if !forward(&mut inbound, &upstream, &timeline, &mut position).await {
             break;
