@@ -67,6 +67,52 @@ impl FromStr for TurnListen {
     }
 }
 
+/// Which origins' pages may call the browser-facing realtime endpoints (CORS): any (`*`), or a
+/// list of origins such as `https://app.example.com,http://localhost:3000`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorsOrigins {
+    /// Every origin: the `ek_…` client secret is the credential, not the page's origin.
+    Any,
+    /// Only these origins (`scheme://host[:port]`, lower case, no trailing slash).
+    List(Vec<String>),
+}
+
+impl FromStr for CorsOrigins {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let parts: Vec<&str> = s
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect();
+        if parts == ["*"] {
+            return Ok(Self::Any);
+        }
+        if parts.is_empty() {
+            return Err("expected `*` or a comma-separated list of origins".into());
+        }
+        let mut origins = Vec::with_capacity(parts.len());
+        for part in parts {
+            if part == "*" {
+                return Err("`*` cannot be combined with a list of origins".into());
+            }
+            let origin = part.strip_suffix('/').unwrap_or(part).to_ascii_lowercase();
+            let host = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"))
+                .ok_or_else(|| format!("origin {part:?} must start with http:// or https://"))?;
+            if host.is_empty() || host.contains(['/', '?', '#', '@', ' ', '*']) {
+                return Err(format!(
+                    "origin {part:?} must be scheme://host[:port], without a path"
+                ));
+            }
+            origins.push(origin);
+        }
+        Ok(Self::List(origins))
+    }
+}
+
 /// Settings of `viva serve`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ServeConfig {
@@ -161,6 +207,11 @@ pub struct ServeConfig {
     /// Lifetime of the TURN credentials handed out, in seconds.
     #[arg(long, env = "VIVA_TURN_TTL", default_value_t = 86_400)]
     pub turn_ttl: u64,
+
+    /// Origins whose pages may call the browser-facing realtime endpoints (CORS): `*` (any
+    /// origin; the `ek_…` client secret is the credential) or a comma-separated list of origins.
+    #[arg(long, env = "VIVA_CORS_ORIGINS", default_value = "*")]
+    pub cors_origins: CorsOrigins,
 }
 
 impl ServeConfig {
@@ -233,6 +284,7 @@ impl ServeConfig {
             turn_tls_port: 443,
             turn_listen: Some(TurnListen::On(SocketAddr::from(([127, 0, 0, 1], 0)))),
             turn_ttl: 86_400,
+            cors_origins: CorsOrigins::Any,
         }
     }
 }
@@ -250,6 +302,24 @@ mod tests {
         assert!("50100-50000".parse::<PortRange>().is_err());
         assert!("0-10".parse::<PortRange>().is_err());
         assert!("5000".parse::<PortRange>().is_err());
+    }
+
+    #[test]
+    fn cors_origins_parse_any_or_a_list_of_origins() {
+        assert_eq!("*".parse::<CorsOrigins>().unwrap(), CorsOrigins::Any);
+        assert_eq!(
+            "https://App.example.com/, http://localhost:3000"
+                .parse::<CorsOrigins>()
+                .unwrap(),
+            CorsOrigins::List(vec![
+                "https://app.example.com".into(),
+                "http://localhost:3000".into()
+            ])
+        );
+        assert!("".parse::<CorsOrigins>().is_err());
+        assert!("*,https://a.example".parse::<CorsOrigins>().is_err());
+        assert!("app.example.com".parse::<CorsOrigins>().is_err());
+        assert!("https://a.example/path".parse::<CorsOrigins>().is_err());
     }
 
     #[test]

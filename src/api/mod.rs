@@ -1,6 +1,7 @@
 //! The HTTP API: axum routers, one file per resource, one error type that renders JSON.
 
 mod auth;
+mod cors;
 mod detail;
 mod error;
 mod interviews;
@@ -74,7 +75,8 @@ impl std::ops::Deref for AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/health", get(health))
-        .merge(realtime::router())
+        .merge(realtime::browser_router().layer(cors::layer(&state.config.cors_origins)))
+        .merge(realtime::server_router())
         .merge(auth::router())
         .merge(templates::router())
         .merge(interviews::router())

@@ -10,6 +10,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::cors::refuse_api_key_from_browser;
 use super::{ApiError, AppState, MAX_BODY_BYTES, bearer};
 use crate::credentials::client_secret::{DEFAULT_TTL, TTL_RANGE};
 use crate::credentials::{ClientSecret, SecretError, SecretScope};
@@ -23,17 +24,23 @@ use crate::upstream::UpstreamError;
 /// Lifetime of the start page's demo secrets.
 const DEMO_TTL: u64 = 600;
 
-pub(super) fn router() -> Router<AppState> {
+/// The routes a browser page uses with a client secret; they get CORS (see `super::cors`).
+pub(super) fn browser_router() -> Router<AppState> {
     Router::new()
-        .route("/v1/realtime/client_secrets", post(create_client_secret))
         .route("/v1/realtime/calls", post(create_call))
-        .route("/v1/realtime/calls/{call_id}", get(get_call))
         .route("/v1/realtime/calls/{call_id}/hangup", post(hangup))
         .route(
             "/v1/realtime/calls/{call_id}/question",
             post(switch_question),
         )
         .route("/v1/realtime/ice_servers", get(ice_servers))
+}
+
+/// The server-key routes, and the start page's own (same-origin) demo secret: no CORS.
+pub(super) fn server_router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/realtime/client_secrets", post(create_client_secret))
+        .route("/v1/realtime/calls/{call_id}", get(get_call))
         .route("/api/demo/client_secret", post(create_demo_secret))
 }
 
@@ -207,6 +214,7 @@ async fn create_call(
     State(state): State<AppState>,
     request: Request,
 ) -> Result<Response, ApiError> {
+    let viva_events = wants_viva_events(request.uri().query());
     let call = read_call_request(&state, request).await?;
     peer::check_offer(&call.offer).map_err(peer_error)?;
     let interview_id = match &call.scope {
@@ -268,6 +276,7 @@ async fn create_call(
         store: state.store.clone(),
         outbound: state.outbound.clone(),
         slot,
+        viva_events,
     });
     tracing::info!(%call_id, "call answered");
     let location = format!("/v1/realtime/calls/{call_id}");
@@ -280,6 +289,16 @@ async fn create_call(
         answer,
     )
         .into_response())
+}
+
+/// Whether the call URL's query asks for Viva's own `viva.*` events (`viva_events=1` or
+/// `=true`); OpenAI clients, which do not know them, get only OpenAI's.
+fn wants_viva_events(query: Option<&str>) -> bool {
+    query
+        .unwrap_or_default()
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .any(|(key, value)| key == "viva_events" && matches!(value, "1" | "true"))
 }
 
 fn peer_error(error: PeerError) -> ApiError {
@@ -332,6 +351,7 @@ async fn read_call_request(state: &AppState, request: Request) -> Result<CallReq
     }
     if content_type.starts_with("multipart/form-data") {
         let (mut session, secret_id, scope) = if state.is_api_key(&token).await? {
+            refuse_api_key_from_browser(request.headers())?;
             (SessionConfig::default(), "server_key".to_owned(), None)
         } else {
             let secret = state.verify_secret(&token)?;
@@ -402,6 +422,7 @@ async fn authorize_call(
         )
     })?;
     if state.is_api_key(token).await? {
+        refuse_api_key_from_browser(headers)?;
         return Ok(());
     }
     let secret = state.verify_secret(token)?;
@@ -529,4 +550,20 @@ async fn switch_question(
     Ok(axum::Json(
         json!({ "call_id": call_id, "interview_id": scope.interview_id, "question_number": question }),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wants_viva_events;
+
+    #[test]
+    fn viva_events_are_asked_for_in_the_query() {
+        assert!(wants_viva_events(Some("viva_events=1")));
+        assert!(wants_viva_events(Some(
+            "model=gpt-realtime&viva_events=true"
+        )));
+        assert!(!wants_viva_events(Some("viva_events=0")));
+        assert!(!wants_viva_events(Some("model=gpt-realtime")));
+        assert!(!wants_viva_events(None));
+    }
 }

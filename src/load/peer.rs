@@ -1,5 +1,6 @@
 //! A synthetic candidate: a webrtc-rs peer that offers Opus audio and the `oai-events` data
-//! channel, posts its offer to `/v1/realtime/calls` with a client secret, sends pre-encoded
+//! channel, posts its offer to `/v1/realtime/calls` with a client secret (asking for Viva's own
+//! `viva.*` events too), sends pre-encoded
 //! Opus packets, and reports what comes back (RTP packets with their arrival time, server
 //! events, connection changes) as [`ClientEvent`]s.
 
@@ -287,7 +288,7 @@ impl SyntheticPeer {
         let http = reqwest::Client::new();
         let offer_sent_at = Instant::now();
         let request = http
-            .post(format!("{base_url}/v1/realtime/calls"))
+            .post(format!("{base_url}/v1/realtime/calls?viva_events=1"))
             .bearer_auth(token);
         let request = match multipart_session {
             None => request

@@ -33,6 +33,12 @@ pub fn error_event(
     )
 }
 
+/// Whether `event` is one of Viva's own (`viva.*`), which OpenAI clients do not know: they go
+/// only to clients that asked for them (`?viva_events=1` on the call URL).
+pub fn is_viva_event(event: &Value) -> bool {
+    event_type(event).starts_with("viva.")
+}
+
 /// The `type` of an event, or "" if it has none.
 pub fn event_type(event: &Value) -> &str {
     event.get("type").and_then(Value::as_str).unwrap_or("")
@@ -56,5 +62,10 @@ mod tests {
         );
         assert_eq!(err["error"]["code"], "unknown_event");
         assert_eq!(err["error"]["event_id"], "evt_9");
+        assert!(is_viva_event(&server_event(
+            "viva.response.latency",
+            json!({})
+        )));
+        assert!(!is_viva_event(&e));
     }
 }

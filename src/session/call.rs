@@ -20,10 +20,11 @@ use super::registry::Slot;
 use super::timeline::{InputMark, InputTimeline};
 use super::unix_ms;
 use super::writer::TranscriptWriter;
+use super::EndReason;
 use crate::audio::{FRAME_MS, FRAME_RTP_TICKS, Outbound, OutboundConfig};
 use crate::peer::{Peer, PeerEvent};
 use crate::realtime::SessionConfig;
-use crate::realtime::events::{error_event, event_type, server_event};
+use crate::realtime::events::{error_event, event_type, is_viva_event, server_event};
 use crate::store::{CallStore, Role, TranscriptItem};
 use crate::upstream::{FromUpstream, ToUpstream, UpstreamLink};
 
@@ -71,6 +72,8 @@ pub struct CallParts {
     pub outbound: OutboundConfig,
     /// The registry slot; freed when the call ends.
     pub slot: Slot,
+    /// The client asked for Viva's own `viva.*` events beside OpenAI's.
+    pub viva_events: bool,
 }
 
 /// Starts the call's actor; returns its control channel.
@@ -141,6 +144,8 @@ struct Call {
     user_turn: Option<(String, u64)>,
     /// We cancelled a response ourselves: the model's "no active response" error is expected.
     expect_cancel_error: bool,
+    /// Send `viva.*` events to the client (it asked for them).
+    viva_events: bool,
     _slot: Slot,
 }
 
@@ -224,6 +229,7 @@ impl Call {
             store,
             outbound,
             slot,
+            viva_events,
             ..
         } = parts;
         let call = Self {
@@ -241,6 +247,7 @@ impl Call {
             playback: Playback::new(),
             user_turn: None,
             expect_cancel_error: false,
+            viva_events,
             _slot: slot,
         };
         Ok((
@@ -262,12 +269,12 @@ impl Call {
         let reason = loop {
             tokio::select! {
                 event = inputs.peer_events.recv() => match event {
-                    None => break "peer_gone",
+                    None => break EndReason::PeerGone,
                     Some(event) => if let Some(reason) = self.on_peer_event(event).await { break reason },
                 },
                 message = inputs.client_events.recv() => match message {
                     Some(ClientMessage::Text(text)) => self.on_client_text(&text).await,
-                    Some(ClientMessage::Closed) | None => break "peer_closed",
+                    Some(ClientMessage::Closed) | None => break EndReason::PeerClosed,
                 },
                 message = inputs.upstream.recv() => match message {
                     Some(FromUpstream::Audio { pcm, .. }) => {
@@ -280,7 +287,7 @@ impl Call {
                         }
                     }
                     Some(FromUpstream::Event(event)) => self.on_upstream_event(event).await,
-                    None => break "upstream_closed",
+                    None => break EndReason::UpstreamClosed,
                 },
                 deadline = pacer.tick() => {
                     let late = crate::metrics::media().pacer_tick(deadline.into_std());
@@ -290,14 +297,14 @@ impl Call {
                     self.pace().await
                 }
                 control = inputs.control.recv() => match control {
-                    Some(Control::Hangup) | None => break "hangup",
+                    Some(Control::Hangup) | None => break EndReason::Hangup,
                     Some(Control::ClientEvent(event)) => self.on_client_event(event).await,
                 },
-                _ = &mut connect_deadline, if !self.connected => break "connect_timeout",
+                _ = &mut connect_deadline, if !self.connected => break EndReason::ConnectTimeout,
             }
         };
         let reason = settle_end_reason(reason, &mut inputs.control);
-        tracing::info!(call_id = %self.id, reason, "call ended");
+        tracing::info!(call_id = %self.id, %reason, "call ended");
         self.peer.close().await;
         self.transcript.finish(reason, unix_ms()).await;
     }
@@ -312,7 +319,7 @@ impl Call {
     }
 
     /// Handles a peer event; returns why the call ends, if it does.
-    async fn on_peer_event(&mut self, event: PeerEvent) -> Option<&'static str> {
+    async fn on_peer_event(&mut self, event: PeerEvent) -> Option<EndReason> {
         match event {
             PeerEvent::Track(track) => {
                 let (upstream, id) = (self.upstream.clone(), self.id.clone());
@@ -332,15 +339,19 @@ impl Call {
                 self.data_channel = Some(channel);
             }
             PeerEvent::State(RTCPeerConnectionState::Connected) => self.connected = true,
-            PeerEvent::State(RTCPeerConnectionState::Failed) => return Some("peer_failed"),
-            PeerEvent::State(RTCPeerConnectionState::Closed) => return Some("peer_closed"),
+            PeerEvent::State(RTCPeerConnectionState::Failed) => return Some(EndReason::PeerFailed),
+            PeerEvent::State(RTCPeerConnectionState::Closed) => return Some(EndReason::PeerClosed),
             PeerEvent::State(state) => tracing::debug!(call_id = %self.id, ?state, "peer state"),
         }
         None
     }
 
-    /// Sends an event to the candidate, or holds it until the data channel opens.
+    /// Sends an event to the candidate, or holds it until the data channel opens. Viva's own
+    /// events go only to a client that asked for them.
     async fn send_to_client(&mut self, event: &Value) {
+        if !self.viva_events && is_viva_event(event) {
+            return;
+        }
         let text = event.to_string();
         match &self.data_channel {
             Some(channel) => {
@@ -712,11 +723,10 @@ async fn read_data_channel(channel: Arc<dyn DataChannel>, call: mpsc::Sender<Cli
 
 /// A hangup the API accepted is why the call ended, even if the peer's close (which the
 /// client sends right after its hangup) reached the actor in the same turn of its loop.
-fn settle_end_reason(reason: &'static str, control: &mut mpsc::Receiver<Control>) -> &'static str {
-    let peer_went_away = matches!(reason, "peer_closed" | "peer_gone" | "peer_failed");
+fn settle_end_reason(reason: EndReason, control: &mut mpsc::Receiver<Control>) -> EndReason {
     while let Ok(message) = control.try_recv() {
-        if peer_went_away && matches!(message, Control::Hangup) {
-            return "hangup";
+        if reason.peer_went_away() && matches!(message, Control::Hangup) {
+            return EndReason::Hangup;
         }
     }
     reason
@@ -724,7 +734,7 @@ fn settle_end_reason(reason: &'static str, control: &mut mpsc::Receiver<Control>
 
 #[cfg(test)]
 mod tests {
-    use super::{Control, Playback, settle_end_reason, spurt_timestamp};
+    use super::{Control, EndReason, Playback, settle_end_reason, spurt_timestamp};
     use tokio::sync::mpsc;
 
     #[test]
@@ -752,12 +762,18 @@ mod tests {
     fn a_hangup_before_the_peer_closed_is_why_the_call_ended() {
         let (tx, mut rx) = mpsc::channel(4);
         tx.try_send(Control::Hangup).unwrap();
-        assert_eq!(settle_end_reason("peer_closed", &mut rx), "hangup");
-        assert_eq!(settle_end_reason("peer_closed", &mut rx), "peer_closed");
+        assert_eq!(
+            settle_end_reason(EndReason::PeerClosed, &mut rx),
+            EndReason::Hangup
+        );
+        assert_eq!(
+            settle_end_reason(EndReason::PeerClosed, &mut rx),
+            EndReason::PeerClosed
+        );
         tx.try_send(Control::Hangup).unwrap();
         assert_eq!(
-            settle_end_reason("connect_timeout", &mut rx),
-            "connect_timeout"
+            settle_end_reason(EndReason::ConnectTimeout, &mut rx),
+            EndReason::ConnectTimeout
         );
     }
 }

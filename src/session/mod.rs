@@ -2,12 +2,14 @@
 //! together; the registry admits, finds and counts them.
 
 mod call;
+mod end_reason;
 mod reader;
 mod registry;
 mod timeline;
 mod writer;
 
 pub use call::{CallParts, Control, spawn_call};
+pub use end_reason::EndReason;
 pub use registry::{CallHandle, CallRegistry, Full, Slot};
 
 /// Milliseconds since the Unix epoch, for records.

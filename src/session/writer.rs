@@ -9,6 +9,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use super::EndReason;
 use crate::store::{CallStore, TranscriptItem};
 
 /// Items a call may have waiting for the store; beyond this, items are dropped and logged.
@@ -54,7 +55,7 @@ impl TranscriptWriter {
     }
 
     /// Writes what is queued, then records the end of the call.
-    pub(super) async fn finish(self, reason: &str, at_ms: u64) {
+    pub(super) async fn finish(self, reason: EndReason, at_ms: u64) {
         let Self {
             call_id,
             tx,
@@ -65,7 +66,7 @@ impl TranscriptWriter {
         if tokio::time::timeout(DRAIN_TIMEOUT, task).await.is_err() {
             tracing::warn!(%call_id, "transcript items still unwritten at the end of the call");
         }
-        if let Err(error) = store.call_ended(&call_id, reason, at_ms).await {
+        if let Err(error) = store.call_ended(&call_id, reason.as_str(), at_ms).await {
             tracing::warn!(%call_id, %error, "could not record the end of the call");
         }
     }

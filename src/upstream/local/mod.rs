@@ -561,9 +561,10 @@ impl Generator {
                 "conversation.item.added",
                 json!({ "previous_item_id": self.previous_item_id, "item": item("in_progress", None) }),
             ),
+            // A part's type is "audio" here in GA too; "output_audio" types an item's content.
             (
                 "response.content_part.added",
-                with(json!({ "part": { "type": "output_audio", "transcript": "" } })),
+                with(json!({ "part": { "type": "audio", "transcript": "" } })),
             ),
             (
                 "response.output_audio_transcript.delta",
@@ -596,7 +597,7 @@ impl Generator {
             ),
             (
                 "response.content_part.done",
-                with(json!({ "part": { "type": "output_audio", "transcript": text } })),
+                with(json!({ "part": { "type": "audio", "transcript": text } })),
             ),
             (
                 "response.output_item.done",
