@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod audio;
+pub mod clock;
 pub mod config;
 pub mod credentials;
 pub mod ids;

@@ -74,7 +74,7 @@ async fn keys(data_dir: &std::path::Path, command: KeysCommand) -> Result<(), St
     let store = server::open_store(data_dir)
         .await
         .map_err(|e| e.to_string())?;
-    let now = viva::session::unix_ms();
+    let now = viva::clock::unix_ms();
     match command {
         KeysCommand::Create { name, admin } => {
             let (info, secret) = store

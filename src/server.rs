@@ -15,8 +15,8 @@ use crate::credentials::{JwtKeys, SecretKey, TurnSecrets, TurnUrls};
 use crate::ids::random_bytes;
 use crate::interview::builtin_templates;
 use crate::peer::PeerSettings;
-use crate::session::{CallRegistry, Control};
-use crate::store::{IntegratorStore, SqliteStore};
+use crate::session::Calls;
+use crate::store::{IntegratorStore, SqliteStore, Store};
 use crate::turn_server::EmbeddedTurn;
 use crate::upstream::Upstream;
 use crate::upstream::local::LocalUpstream;
@@ -164,23 +164,29 @@ async fn build_state_with(
     };
     let store = open_store(&config.data_dir).await?;
     store
-        .seed_templates(&builtin_templates(), crate::session::unix_ms())
+        .seed_templates(&builtin_templates(), crate::clock::unix_ms())
         .await
         .map_err(|e| StartError::Config(format!("database: {e}")))?;
     let jwt = JwtKeys::new(format!("jwt:{signing_key}").as_bytes());
     let turn_secrets = turn_secrets(&config)?;
     let turn_urls = turn_urls(&config, embedded_turn);
+    let store: Arc<dyn Store> = Arc::new(store);
+    let calls = Calls::new(
+        config.max_calls,
+        upstream.clone(),
+        store.clone(),
+        peer,
+        outbound,
+    );
     Ok(AppState(Arc::new(AppContext {
         api_key,
         turn_secrets,
         turn_urls,
         secrets: SecretKey::new(signing_key.into_bytes()),
-        calls: CallRegistry::new(config.max_calls),
+        calls,
         upstream,
-        store: Arc::new(store),
+        store,
         jwt,
-        peer,
-        outbound,
         config,
     })))
 }
@@ -222,11 +228,7 @@ pub async fn start(
                 if let Some(turn) = embedded {
                     turn.close().await;
                 }
-                for id in draining.calls.ids() {
-                    if let Some(call) = draining.calls.get(&id) {
-                        let _ = call.control.send(Control::Hangup).await;
-                    }
-                }
+                draining.calls.hang_up_all().await;
             })
             .await
     });

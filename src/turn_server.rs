@@ -11,7 +11,6 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
@@ -23,6 +22,7 @@ use turn::server::config::{ConnConfig, ServerConfig};
 use webrtc_util::Conn;
 use webrtc_util::vnet::net::Net;
 
+use crate::clock::unix_secs;
 use crate::credentials::TurnSecrets;
 
 /// The realm of the embedded server (and of `turn/turnserver.conf`).
@@ -109,12 +109,6 @@ struct RestAuthHandler {
     hint: Arc<Mutex<Option<Hint>>>,
 }
 
-fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
 impl AuthHandler for RestAuthHandler {
     fn auth_handle(
         &self,
@@ -122,7 +116,7 @@ impl AuthHandler for RestAuthHandler {
         realm: &str,
         src_addr: SocketAddr,
     ) -> Result<Vec<u8>, turn::Error> {
-        let passwords = self.secrets.passwords(username, now_secs()).map_err(|e| {
+        let passwords = self.secrets.passwords(username, unix_secs()).map_err(|e| {
             tracing::debug!(%username, %src_addr, error = %e, "TURN request refused");
             turn::Error::Other(format!("{e}: {username}"))
         })?;
@@ -155,7 +149,7 @@ impl IntegrityConn {
         let Some(request) = SignedRequest::parse(packet) else {
             return;
         };
-        let Ok(passwords) = self.secrets.passwords(&request.username, now_secs()) else {
+        let Ok(passwords) = self.secrets.passwords(&request.username, unix_secs()) else {
             return;
         };
         let matching = passwords.into_iter().find(|password| {

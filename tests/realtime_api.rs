@@ -103,7 +103,7 @@ async fn client_secrets_follow_openai_and_refuse_bad_requests() {
     let (s, _, secret) = post(url, Some("sk_test_bootstrap"), "application/json", body).await;
     assert_eq!(s, StatusCode::OK);
     assert!(secret["value"].as_str().unwrap().starts_with("ek_"));
-    let now = viva::session::unix_ms() / 1000;
+    let now = viva::clock::unix_secs();
     assert!((now + 118..=now + 121).contains(&secret["expires_at"].as_u64().unwrap()));
     assert_eq!(secret["session"]["object"], "realtime.session");
     assert_eq!(secret["session"]["instructions"], "Hi");
@@ -127,7 +127,7 @@ async fn calls_refuse_bad_offers_and_credentials_with_stable_codes() {
         viva::realtime::SessionConfig::default(),
         None,
         600,
-        viva::session::unix_ms() / 1000,
+        viva::clock::unix_secs(),
     );
 
     let cases: Vec<(Option<&str>, &str, String, StatusCode, &str)> = vec![

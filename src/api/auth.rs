@@ -10,9 +10,9 @@ use serde::Deserialize;
 
 use super::detail::{DetailError, DetailJson};
 use super::{AppState, bearer, same_secret};
+use crate::clock::unix_ms;
 use crate::credentials::TokenPair;
 use crate::credentials::jwt::{JwtError, TokenKind};
-use crate::session::unix_ms;
 
 /// The caller of an interview-API request.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,10 +11,10 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::auth::{Principal, valid_email};
 use super::detail::{DetailError, DetailJson};
+use crate::clock::unix_ms;
 use crate::credentials::SecretScope;
 use crate::interview::{Interview, Status, Template, rfc3339};
 use crate::realtime::SessionConfig;
-use crate::session::unix_ms;
 use crate::store::InterviewFilter;
 
 /// Question-token lifetimes (seconds): allowed range and default.

@@ -22,11 +22,9 @@ pub use auth::Principal;
 pub use detail::DetailError;
 pub use error::ApiError;
 
-use crate::audio::OutboundConfig;
 use crate::config::ServeConfig;
 use crate::credentials::{JwtKeys, SecretKey, TurnCredentials, TurnSecrets, TurnUrls};
-use crate::peer::PeerSettings;
-use crate::session::CallRegistry;
+use crate::session::Calls;
 use crate::store::Store;
 use crate::upstream::Upstream;
 
@@ -49,18 +47,14 @@ pub struct AppContext {
     pub turn_secrets: TurnSecrets,
     /// Where clients reach TURN: the embedded server or coturn.
     pub turn_urls: TurnUrls,
-    /// Live calls.
-    pub calls: Arc<CallRegistry>,
+    /// Live calls: starts them and reaches them.
+    pub calls: Calls,
     /// The realtime model.
     pub upstream: Arc<dyn Upstream>,
     /// Signs and verifies users' JWTs.
     pub jwt: JwtKeys,
     /// Everything persisted: keys, users, templates, interviews, calls.
     pub store: Arc<dyn Store>,
-    /// Media sockets.
-    pub peer: PeerSettings,
-    /// The interviewer voice's encoder settings.
-    pub outbound: OutboundConfig,
 }
 
 impl std::ops::Deref for AppState {
@@ -120,7 +114,7 @@ impl AppState {
     /// TURN REST credentials for `opaque_id` (an id, never personal data), valid for `ttl`
     /// seconds from now, with the advertised TURN URLs.
     pub fn mint_turn(&self, opaque_id: &str, ttl: u64) -> TurnCredentials {
-        let now = crate::session::unix_ms() / 1000;
+        let now = crate::clock::unix_secs();
         self.turn_secrets.mint(opaque_id, ttl, now, &self.turn_urls)
     }
 

@@ -12,14 +12,12 @@ use serde_json::{Value, json};
 
 use super::cors::refuse_api_key_from_browser;
 use super::{ApiError, AppState, MAX_BODY_BYTES, bearer};
+use crate::clock::unix_secs;
 use crate::credentials::client_secret::{DEFAULT_TTL, TTL_RANGE};
 use crate::credentials::{ClientSecret, SecretError, SecretScope};
 use crate::ids::new_id;
-use crate::interview::Status;
-use crate::peer::{self, PeerError};
 use crate::realtime::SessionConfig;
-use crate::session::{CallParts, Control, spawn_call, unix_ms};
-use crate::upstream::UpstreamError;
+use crate::session::{self, Control, StartError};
 
 /// Lifetime of the start page's demo secrets.
 const DEMO_TTL: u64 = 600;
@@ -44,10 +42,6 @@ pub(super) fn server_router() -> Router<AppState> {
         .route("/api/demo/client_secret", post(create_demo_secret))
 }
 
-fn now_secs() -> u64 {
-    unix_ms() / 1000
-}
-
 /// Reads a body of at most `limit` bytes.
 async fn read_body(body: Body, limit: usize) -> Result<axum::body::Bytes, ApiError> {
     axum::body::to_bytes(body, limit)
@@ -69,11 +63,13 @@ fn secret_error(error: SecretError) -> ApiError {
 
 impl AppState {
     fn verify_secret(&self, token: &str) -> Result<ClientSecret, ApiError> {
-        self.secrets.verify(token, now_secs()).map_err(secret_error)
+        self.secrets
+            .verify(token, unix_secs())
+            .map_err(secret_error)
     }
 
     fn mint(&self, session: SessionConfig, ttl: u64) -> Value {
-        let (value, claims) = self.secrets.mint(session, None, ttl, now_secs());
+        let (value, claims) = self.secrets.mint(session, None, ttl, unix_secs());
         let session =
             claims
                 .session
@@ -216,69 +212,21 @@ async fn create_call(
 ) -> Result<Response, ApiError> {
     let viva_events = wants_viva_events(request.uri().query());
     let call = read_call_request(&state, request).await?;
-    peer::check_offer(&call.offer).map_err(peer_error)?;
-    let interview_id = match &call.scope {
-        Some(scope) => Some(state.check_interview_open(&scope.interview_id).await?),
-        None => None,
-    };
-    let slot = state.calls.reserve().map_err(|_| {
-        ApiError::unavailable(
-            "too_many_calls",
-            format!(
-                "The server is at its limit of {} calls; try again shortly.",
-                state.config.max_calls
-            ),
-            5,
-        )
-    })?;
-    let call_id = new_id("rtc_");
-    let upstream = state
-        .upstream
-        .connect(&call_id, call.session.clone())
+    let answer = state
+        .calls
+        .start(session::CallRequest {
+            offer: call.offer,
+            session: call.session,
+            secret_id: call.secret_id,
+            interview_id: call.scope.map(|scope| scope.interview_id),
+            viva_events,
+        })
         .await
-        .map_err(|e| match e {
-            UpstreamError::Refused(detail) => {
-                tracing::error!(%detail, "upstream refused the session");
-                ApiError::bad_gateway(
-                    "upstream_refused",
-                    "The realtime model refused the session.",
-                )
-            }
-            UpstreamError::Unreachable(detail) => {
-                tracing::error!(%detail, "upstream unreachable");
-                ApiError::bad_gateway(
-                    "upstream_unavailable",
-                    "The realtime model cannot be reached; try again shortly.",
-                )
-            }
-        })?;
-    let (peer, answer, peer_events) = peer::answer(&state.peer, &call.offer)
-        .await
-        .map_err(peer_error)?;
-    state
-        .store
-        .call_started(
-            &call_id,
-            &call.secret_id,
-            interview_id.as_deref(),
-            unix_ms(),
-        )
-        .await
-        .map_err(ApiError::internal)?;
-    spawn_call(CallParts {
-        call_id: call_id.clone(),
-        secret_id: call.secret_id,
-        interview_id,
-        peer,
-        peer_events,
-        upstream,
-        session: call.session,
-        store: state.store.clone(),
-        outbound: state.outbound.clone(),
-        slot,
-        viva_events,
-    });
-    tracing::info!(%call_id, "call answered");
+        .map_err(start_error)?;
+    let session::CallAnswer {
+        call_id,
+        sdp: answer,
+    } = answer;
     let location = format!("/v1/realtime/calls/{call_id}");
     Ok((
         StatusCode::CREATED,
@@ -301,23 +249,52 @@ fn wants_viva_events(query: Option<&str>) -> bool {
         .any(|(key, value)| key == "viva_events" && matches!(value, "1" | "true"))
 }
 
-fn peer_error(error: PeerError) -> ApiError {
+/// The realtime API's error for a call that could not start.
+fn start_error(error: StartError) -> ApiError {
     match error {
-        PeerError::InvalidSdp(detail) => ApiError::bad_request(
+        StartError::InvalidSdp(detail) => ApiError::bad_request(
             "invalid_sdp",
             format!("The SDP offer is not valid: {detail}"),
         )
         .with_param("sdp"),
-        e @ PeerError::NoAudio => {
+        e @ StartError::NoAudio => {
             ApiError::bad_request("no_audio", e.to_string()).with_param("sdp")
         }
-        e @ PeerError::NoOpus => ApiError::bad_request("no_opus", e.to_string()).with_param("sdp"),
-        PeerError::NoPort => ApiError::unavailable(
+        e @ StartError::NoOpus => ApiError::bad_request("no_opus", e.to_string()).with_param("sdp"),
+        StartError::NoMediaPort => ApiError::unavailable(
             "no_media_port",
             "Every media port is in use; try again shortly.",
             5,
         ),
-        PeerError::Internal(detail) => ApiError::internal(detail),
+        StartError::TooManyCalls { max } => ApiError::unavailable(
+            "too_many_calls",
+            format!("The server is at its limit of {max} calls; try again shortly."),
+            5,
+        ),
+        StartError::InterviewNotFound => ApiError::forbidden(
+            "interview_not_found",
+            "The interview of this token no longer exists.",
+        ),
+        StartError::InterviewCompleted => ApiError::forbidden(
+            "interview_completed",
+            "The interview of this token is completed.",
+        ),
+        StartError::UpstreamRefused(detail) => {
+            tracing::error!(%detail, "upstream refused the session");
+            ApiError::bad_gateway(
+                "upstream_refused",
+                "The realtime model refused the session.",
+            )
+        }
+        StartError::UpstreamUnreachable(detail) => {
+            tracing::error!(%detail, "upstream unreachable");
+            ApiError::bad_gateway(
+                "upstream_unavailable",
+                "The realtime model cannot be reached; try again shortly.",
+            )
+        }
+        StartError::Store(error) => ApiError::internal(error),
+        StartError::Internal(detail) => ApiError::internal(detail),
     }
 }
 
@@ -338,7 +315,7 @@ async fn read_call_request(state: &AppState, request: Request) -> Result<CallReq
         .to_ascii_lowercase();
     if content_type.starts_with("application/sdp") {
         let secret = state.verify_secret(&token)?;
-        let bytes = read_body(request.into_body(), peer::MAX_OFFER_BYTES).await?;
+        let bytes = read_body(request.into_body(), session::MAX_OFFER_BYTES).await?;
         let offer = String::from_utf8(bytes.to_vec()).map_err(|_| {
             ApiError::bad_request("invalid_sdp", "The SDP offer is not UTF-8.").with_param("sdp")
         })?;
@@ -447,7 +424,7 @@ async fn hangup(
         .get(&call_id)
         .ok_or_else(|| ApiError::not_found("call_not_found", format!("No live call {call_id}.")))?;
     authorize_call(&state, &headers, &call.secret_id).await?;
-    let _ = call.control.send(Control::Hangup).await;
+    let _ = state.calls.send(&call_id, Control::Hangup).await;
     Ok(axum::Json(json!({})))
 }
 
@@ -469,28 +446,6 @@ async fn get_call(
     let mut body = serde_json::to_value(record).map_err(ApiError::internal)?;
     body["live"] = json!(live);
     Ok(axum::Json(body))
-}
-
-impl AppState {
-    /// Interview-bound secrets work only while their interview exists and is not completed.
-    async fn check_interview_open(&self, interview_id: &str) -> Result<String, ApiError> {
-        let interview = self
-            .store
-            .interview(interview_id)
-            .await
-            .map_err(ApiError::internal)?;
-        match interview {
-            None => Err(ApiError::forbidden(
-                "interview_not_found",
-                "The interview of this token no longer exists.",
-            )),
-            Some(i) if i.status == Status::Completed => Err(ApiError::forbidden(
-                "interview_completed",
-                "The interview of this token is completed.",
-            )),
-            Some(i) => Ok(i.id),
-        }
-    }
 }
 
 /// `POST /v1/realtime/calls/{call_id}/question` with a question token (`Authorization: Bearer
@@ -532,13 +487,18 @@ async fn switch_question(
             "This question token belongs to another interview than the call.",
         ));
     }
-    state.check_interview_open(&scope.interview_id).await?;
+    state
+        .calls
+        .check_interview_open(&scope.interview_id)
+        .await
+        .map_err(start_error)?;
     let mut patch = secret.session.0.clone();
     patch.remove("type");
     let update =
         json!({ "type": "session.update", "event_id": new_id("event_"), "session": patch });
-    call.control
-        .send(Control::ClientEvent(update))
+    state
+        .calls
+        .send(&call_id, Control::ClientEvent(update))
         .await
         .map_err(|_| ApiError::not_found("call_not_found", "The call has ended."))?;
     if let Ok(Some(mut interview)) = state.store.interview(&scope.interview_id).await {

@@ -11,8 +11,8 @@ use serde_json::Value;
 use super::AppState;
 use super::auth::Principal;
 use super::detail::{DetailError, DetailJson};
+use crate::clock::unix_ms;
 use crate::interview::Template;
-use crate::session::unix_ms;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()

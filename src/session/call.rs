@@ -15,13 +15,13 @@ use tokio::time::MissedTickBehavior;
 use webrtc::data_channel::{DataChannel, DataChannelEvent};
 use webrtc::peer_connection::RTCPeerConnectionState;
 
+use super::EndReason;
 use super::reader::read_track;
 use super::registry::Slot;
 use super::timeline::{InputMark, InputTimeline};
-use super::unix_ms;
 use super::writer::TranscriptWriter;
-use super::EndReason;
 use crate::audio::{FRAME_MS, FRAME_RTP_TICKS, Outbound, OutboundConfig};
+use crate::clock::unix_ms;
 use crate::peer::{Peer, PeerEvent};
 use crate::realtime::SessionConfig;
 use crate::realtime::events::{error_event, event_type, is_viva_event, server_event};

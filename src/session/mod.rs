@@ -5,16 +5,11 @@ mod call;
 mod end_reason;
 mod reader;
 mod registry;
+mod service;
 mod timeline;
 mod writer;
 
 pub use call::{CallParts, Control, spawn_call};
 pub use end_reason::EndReason;
 pub use registry::{CallHandle, CallRegistry, Full, Slot};
-
-/// Milliseconds since the Unix epoch, for records.
-pub fn unix_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
-}
+pub use service::{CallAnswer, CallRequest, Calls, MAX_OFFER_BYTES, NotLive, StartError};

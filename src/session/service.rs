@@ -1,0 +1,228 @@
+//! The call service: the one way to start a live call and to reach it afterwards (the shape of
+//! LiveKit's `RoomManager` between its HTTP service and its RTC code). It owns what a call is
+//! made of: the media settings, the interviewer voice's encoder settings, the upstream, the
+//! registry and the store. An HTTP handler (native API or a facade) parses its wire format
+//! into a [`CallRequest`] and maps a [`StartError`] back into its own errors.
+
+use std::sync::Arc;
+
+use super::{CallParts, CallRegistry, Control, spawn_call};
+use crate::audio::OutboundConfig;
+use crate::clock::unix_ms;
+use crate::ids::new_id;
+use crate::interview::Status;
+use crate::peer::{self, PeerError, PeerSettings};
+use crate::realtime::SessionConfig;
+use crate::store::{Store, StoreError};
+use crate::upstream::{Upstream, UpstreamError};
+
+pub use crate::peer::MAX_OFFER_BYTES;
+
+/// What a call is started with.
+#[derive(Debug, Clone)]
+pub struct CallRequest {
+    /// The candidate's SDP offer.
+    pub offer: String,
+    /// The model's session configuration.
+    pub session: SessionConfig,
+    /// The id of the client secret (or `server_key`) that opens the call.
+    pub secret_id: String,
+    /// The interview the secret is bound to, if any: it must exist and not be completed.
+    pub interview_id: Option<String>,
+    /// The client wants Viva's own `viva.*` events.
+    pub viva_events: bool,
+}
+
+/// A started call.
+#[derive(Debug, Clone)]
+pub struct CallAnswer {
+    /// Its id (`rtc_…`).
+    pub call_id: String,
+    /// The SDP answer, every candidate gathered.
+    pub sdp: String,
+}
+
+/// Why a call could not start. Each wire format maps these onto its own errors.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The offer is not valid SDP, or webrtc-rs refused it.
+    #[error("invalid SDP offer: {0}")]
+    InvalidSdp(String),
+    /// The offer has no audio section.
+    #[error("the offer has no audio section; Viva needs the candidate's microphone")]
+    NoAudio,
+    /// The offer's audio does not include Opus.
+    #[error("the offer's audio does not include Opus (opus/48000/2)")]
+    NoOpus,
+    /// Every media port is in use.
+    #[error("no media port available")]
+    NoMediaPort,
+    /// The server is at its limit of calls.
+    #[error("the server is at its limit of {max} calls")]
+    TooManyCalls {
+        /// The limit.
+        max: usize,
+    },
+    /// The interview the secret is bound to no longer exists.
+    #[error("the interview of this token no longer exists")]
+    InterviewNotFound,
+    /// The interview the secret is bound to is completed.
+    #[error("the interview of this token is completed")]
+    InterviewCompleted,
+    /// The model refused the session.
+    #[error("the realtime model refused the session: {0}")]
+    UpstreamRefused(String),
+    /// The model cannot be reached.
+    #[error("the realtime model cannot be reached: {0}")]
+    UpstreamUnreachable(String),
+    /// The store failed.
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    /// Anything else inside the media stack.
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl From<PeerError> for StartError {
+    fn from(error: PeerError) -> Self {
+        match error {
+            PeerError::InvalidSdp(detail) => Self::InvalidSdp(detail),
+            PeerError::NoAudio => Self::NoAudio,
+            PeerError::NoOpus => Self::NoOpus,
+            PeerError::NoPort => Self::NoMediaPort,
+            PeerError::Internal(detail) => Self::Internal(detail),
+        }
+    }
+}
+
+impl From<UpstreamError> for StartError {
+    fn from(error: UpstreamError) -> Self {
+        match error {
+            UpstreamError::Refused(detail) => Self::UpstreamRefused(detail),
+            UpstreamError::Unreachable(detail) => Self::UpstreamUnreachable(detail),
+        }
+    }
+}
+
+/// The call is not live (never was, or has ended).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("no such live call")]
+pub struct NotLive;
+
+/// Live calls: starts them and carries controls to them.
+pub struct Calls {
+    registry: Arc<CallRegistry>,
+    upstream: Arc<dyn Upstream>,
+    store: Arc<dyn Store>,
+    peer: PeerSettings,
+    outbound: OutboundConfig,
+    max_calls: usize,
+}
+
+impl Calls {
+    /// A service admitting at most `max_calls` calls at once.
+    pub fn new(
+        max_calls: usize,
+        upstream: Arc<dyn Upstream>,
+        store: Arc<dyn Store>,
+        peer: PeerSettings,
+        outbound: OutboundConfig,
+    ) -> Self {
+        Self {
+            registry: CallRegistry::new(max_calls),
+            upstream,
+            store,
+            peer,
+            outbound,
+            max_calls,
+        }
+    }
+
+    /// Starts a call: checks the offer and the interview, takes a slot, connects the upstream,
+    /// answers the peer, records the call and spawns its actor.
+    pub async fn start(&self, request: CallRequest) -> Result<CallAnswer, StartError> {
+        peer::check_offer(&request.offer)?;
+        let interview_id = match &request.interview_id {
+            Some(id) => Some(self.check_interview_open(id).await?),
+            None => None,
+        };
+        let slot = self
+            .registry
+            .reserve()
+            .map_err(|_| StartError::TooManyCalls {
+                max: self.max_calls,
+            })?;
+        let call_id = new_id("rtc_");
+        let upstream = self
+            .upstream
+            .connect(&call_id, request.session.clone())
+            .await?;
+        let (peer, sdp, peer_events) = peer::answer(&self.peer, &request.offer).await?;
+        self.store
+            .call_started(
+                &call_id,
+                &request.secret_id,
+                interview_id.as_deref(),
+                unix_ms(),
+            )
+            .await?;
+        spawn_call(CallParts {
+            call_id: call_id.clone(),
+            secret_id: request.secret_id,
+            interview_id,
+            peer,
+            peer_events,
+            upstream,
+            session: request.session,
+            store: self.store.clone(),
+            outbound: self.outbound.clone(),
+            slot,
+            viva_events: request.viva_events,
+        });
+        tracing::info!(%call_id, "call answered");
+        Ok(CallAnswer { call_id, sdp })
+    }
+
+    /// Interview-bound secrets work only while their interview exists and is not completed;
+    /// returns the interview's id.
+    pub async fn check_interview_open(&self, interview_id: &str) -> Result<String, StartError> {
+        match self.store.interview(interview_id).await? {
+            None => Err(StartError::InterviewNotFound),
+            Some(i) if i.status == Status::Completed => Err(StartError::InterviewCompleted),
+            Some(i) => Ok(i.id),
+        }
+    }
+
+    /// Sends `control` to the live call `call_id`: the one way to reach a call.
+    pub async fn send(&self, call_id: &str, control: Control) -> Result<(), NotLive> {
+        let call = self.registry.get(call_id).ok_or(NotLive)?;
+        call.control.send(control).await.map_err(|_| NotLive)
+    }
+
+    /// The live call `call_id`: who opened it and its interview.
+    pub fn get(&self, call_id: &str) -> Option<super::CallHandle> {
+        self.registry.get(call_id)
+    }
+
+    /// Calls live or being set up.
+    pub fn len(&self) -> usize {
+        self.registry.len()
+    }
+
+    /// Whether no call is live or being set up.
+    pub fn is_empty(&self) -> bool {
+        self.registry.is_empty()
+    }
+
+    /// The most calls admitted at once.
+    pub fn max_calls(&self) -> usize {
+        self.max_calls
+    }
+
+    /// Hangs up every live call (shutdown).
+    pub async fn hang_up_all(&self) {
+        for id in self.registry.ids() {
+            let _ = self.send(&id, Control::Hangup).await;
+        }
+    }
+}
