@@ -5,6 +5,7 @@
  *   client secret  ?token=… from a join link, else POST /api/demo/client_secret
  *   ICE servers    GET /v1/realtime/ice_servers (Bearer): STUN/TURN with fresh credentials; the
  *                  call goes on without them if that fails. ?relay=1 forces relay-only ICE.
+ *                  ?ice=tcp keeps only TCP candidates (as on a network that blocks UDP).
  *   call           POST /v1/realtime/calls (application/sdp, Bearer) → 201 answer SDP + Location
  *   events         data channel "oai-events" (JSON), response.create sent on open
  *   hang up        POST /v1/realtime/calls/{id}/hangup
@@ -281,6 +282,15 @@
     return new URLSearchParams(window.location.search).get("relay") === "1";
   }
 
+  /**
+   * ?ice=tcp (diagnostic): drop every UDP candidate from the offer sent and the answer received,
+   * so the call can only connect over ICE-TCP, as on a network that blocks UDP.
+   */
+  function tcpOnly(sdp) {
+    if (new URLSearchParams(window.location.search).get("ice") !== "tcp") return sdp;
+    return sdp.replace(/^a=candidate:\S+ \d+ udp .*\r?\n/gim, "");
+  }
+
   async function getMicrophone() {
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
       throw new VivaError(
@@ -411,10 +421,11 @@
       await waitForIceGathering(pc, ICE_GATHER_TIMEOUT_MS);
       live(c);
 
-      const res = await fetch(CALLS_URL, {
+      // viva_events=1: this page also wants Viva's own events (viva.interview.progress).
+      const res = await fetch(`${CALLS_URL}?viva_events=1`, {
         method: "POST",
         headers: { "Content-Type": "application/sdp", Authorization: `Bearer ${c.token}` },
-        body: pc.localDescription.sdp,
+        body: tcpOnly(pc.localDescription.sdp),
         signal: c.abort.signal,
       });
       if (!res.ok) throw await httpError(res);
@@ -422,7 +433,7 @@
       viva.callId = c.callId;
       const answer = await res.text();
       live(c);
-      await pc.setRemoteDescription({ type: "answer", sdp: answer });
+      await pc.setRemoteDescription({ type: "answer", sdp: tcpOnly(answer) });
       live(c);
 
       if (pc.connectionState === "connected") onConnected(c);

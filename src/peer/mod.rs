@@ -50,12 +50,15 @@ pub(crate) const ICE_MAX_BINDING_REQUESTS: u16 = 28;
 /// Where media sockets bind and what they announce.
 #[derive(Debug)]
 pub struct PeerSettings {
-    /// IP the UDP socket binds to.
+    /// IP the UDP socket (and the ICE-TCP listener) binds to.
     pub bind_ip: IpAddr,
     /// Ports to bind from, one per call; `None` for ephemeral ports.
     pub ports: Option<RangeInclusive<u16>>,
     /// IP announced in the answer's candidates instead of `bind_ip` (NAT 1:1).
     pub public_ip: Option<IpAddr>,
+    /// Also offer an ICE-TCP passive host candidate (RFC 6544, RFC 4571 framing) on the same IP
+    /// and port as the UDP one, for candidates whose network blocks UDP. Default: on.
+    pub ice_tcp: bool,
     next_port: AtomicU32,
 }
 
@@ -70,12 +73,14 @@ impl PeerSettings {
             bind_ip,
             ports,
             public_ip,
+            ice_tcp: true,
             next_port: AtomicU32::new(0),
         }
     }
 
     /// Bind addresses to try, in order: each port of the range once, starting after the last
-    /// one handed out, or one ephemeral port.
+    /// one handed out, or one ephemeral port. The ICE-TCP listener binds the same address (an
+    /// ephemeral port of its own when the UDP one is ephemeral).
     fn candidate_addrs(&self) -> Vec<String> {
         match &self.ports {
             None => vec![format!("{}:0", self.bind_ip)],
@@ -266,29 +271,36 @@ impl PeerConnectionEventHandler for Handler {
     }
 }
 
+/// Builds a peer connection bound at `addr` (UDP, and TCP with [`PeerSettings::ice_tcp`]);
+/// `None` when webrtc-rs could bind nothing there.
 async fn build(
     settings: &PeerSettings,
+    addr: &str,
     handler: Arc<Handler>,
-) -> Result<Arc<dyn PeerConnection>, PeerError> {
-    let mut last_error = None;
-    for addr in settings.candidate_addrs() {
-        let (media, registry) = opus_media_engine().map_err(PeerError::Internal)?;
-        let built = PeerConnectionBuilder::new()
-            .with_configuration(RTCConfigurationBuilder::new().build())
-            .with_media_engine(media)
-            .with_setting_engine(setting_engine())
-            .with_interceptor_registry(registry)
-            .with_handler(handler.clone())
-            .with_udp_addrs(vec![addr])
-            .build()
-            .await;
-        match built {
-            Ok(pc) => return Ok(Arc::new(pc)),
-            Err(error) => last_error = Some(error),
+) -> Result<Option<Arc<dyn PeerConnection>>, PeerError> {
+    let (media, registry) = opus_media_engine().map_err(PeerError::Internal)?;
+    let tcp_addrs = if settings.ice_tcp {
+        vec![addr.to_owned()]
+    } else {
+        vec![]
+    };
+    let built = PeerConnectionBuilder::new()
+        .with_configuration(RTCConfigurationBuilder::new().build())
+        .with_media_engine(media)
+        .with_setting_engine(setting_engine())
+        .with_interceptor_registry(registry)
+        .with_handler(handler)
+        .with_udp_addrs(vec![addr.to_owned()])
+        .with_tcp_addrs(tcp_addrs)
+        .build()
+        .await;
+    match built {
+        Ok(pc) => Ok(Some(Arc::new(pc))),
+        Err(error) => {
+            tracing::debug!(%addr, %error, "media port unavailable");
+            Ok(None)
         }
     }
-    tracing::warn!(error = ?last_error, "no media port could be bound");
-    Err(PeerError::NoPort)
 }
 
 /// Answers a candidate's SDP offer: returns the peer, the SDP answer (all candidates
@@ -298,18 +310,43 @@ pub async fn answer(
     offer_sdp: &str,
 ) -> Result<(Peer, String, mpsc::Receiver<PeerEvent>), PeerError> {
     check_offer(offer_sdp)?;
-    let description = RTCSessionDescription::offer(offer_sdp.to_owned())
-        .map_err(|e| PeerError::InvalidSdp(e.to_string()))?;
-    let (events_tx, events) = mpsc::channel(PEER_EVENT_CAPACITY);
-    let gathered = Arc::new(Notify::new());
-    let handler = Arc::new(Handler {
-        events: events_tx,
-        gathered: gathered.clone(),
-    });
-    let pc = build(settings, handler).await?;
-    let result = negotiate(&pc, settings, description, &gathered).await;
-    match result {
-        Ok((track, ssrc, payload_type, sdp)) => Ok((
+    for addr in settings.candidate_addrs() {
+        let description = RTCSessionDescription::offer(offer_sdp.to_owned())
+            .map_err(|e| PeerError::InvalidSdp(e.to_string()))?;
+        let (events_tx, events) = mpsc::channel(PEER_EVENT_CAPACITY);
+        let gathered = Arc::new(Notify::new());
+        let handler = Arc::new(Handler {
+            events: events_tx,
+            gathered: gathered.clone(),
+        });
+        let Some(pc) = build(settings, &addr, handler).await? else {
+            continue;
+        };
+        let (track, ssrc, payload_type, sdp) = match negotiate(&pc, description, &gathered).await {
+            Ok(negotiated) => negotiated,
+            Err(error) => {
+                let _ = pc.close().await;
+                return Err(error);
+            }
+        };
+        // webrtc-rs binds in its driver and fails `build()` only when nothing at all binds, so
+        // a UDP port taken while its TCP twin is free still gives a connection, TCP only: most
+        // candidates could not reach it. Such a port counts as taken. A TCP port that could not
+        // be bound only costs the ICE-TCP fallback (webrtc-rs logs the bind error).
+        let (udp, tcp) = offer::host_candidate_protocols(&sdp);
+        if settings.ice_tcp && !udp {
+            tracing::warn!(%addr, "UDP media port unavailable (its TCP twin bound); trying another");
+            let _ = pc.close().await;
+            continue;
+        }
+        if settings.ice_tcp && !tcp {
+            tracing::warn!(%addr, "ICE-TCP listener could not bind; answering with UDP only");
+        }
+        let sdp = match settings.public_ip {
+            Some(public) => offer::rewrite_candidates(&sdp, &public.to_string()),
+            None => sdp,
+        };
+        return Ok((
             Peer {
                 pc,
                 track,
@@ -318,17 +355,14 @@ pub async fn answer(
             },
             sdp,
             events,
-        )),
-        Err(error) => {
-            let _ = pc.close().await;
-            Err(error)
-        }
+        ));
     }
+    tracing::warn!("no media port could be bound");
+    Err(PeerError::NoPort)
 }
 
 async fn negotiate(
     pc: &Arc<dyn PeerConnection>,
-    settings: &PeerSettings,
     offer: RTCSessionDescription,
     gathered: &Notify,
 ) -> Result<(Arc<TrackLocalStaticRTP>, u32, u8, String), PeerError> {
@@ -367,9 +401,5 @@ async fn negotiate(
         .codecs
         .first()
         .map_or(111, |codec| codec.payload_type);
-    let sdp = match settings.public_ip {
-        Some(public) => offer::rewrite_candidates(&local.sdp, &public.to_string()),
-        None => local.sdp,
-    };
-    Ok((track, ssrc, payload_type, sdp))
+    Ok((track, ssrc, payload_type, local.sdp))
 }

@@ -36,7 +36,25 @@ pub fn check_offer(sdp: &str) -> Result<(), PeerError> {
     }
 }
 
-/// Replaces the address of every host candidate in `sdp` with `public_ip`.
+/// Whether `sdp` has a UDP host candidate, and a TCP one (ICE-TCP, RFC 6544).
+pub(crate) fn host_candidate_protocols(sdp: &str) -> (bool, bool) {
+    let (mut udp, mut tcp) = (false, false);
+    for line in sdp.lines() {
+        let Some(candidate) = line.strip_prefix("a=candidate:") else {
+            continue;
+        };
+        // foundation component transport priority address port "typ" type …
+        let fields: Vec<&str> = candidate.split(' ').collect();
+        if fields.len() > 7 && fields[7] == "host" {
+            udp |= fields[2].eq_ignore_ascii_case("udp");
+            tcp |= fields[2].eq_ignore_ascii_case("tcp");
+        }
+    }
+    (udp, tcp)
+}
+
+/// Replaces the address of every host candidate in `sdp` with `public_ip` (UDP and TCP alike:
+/// an ICE-TCP candidate's line has the same leading fields, `tcptype` comes after the type).
 pub(crate) fn rewrite_candidates(sdp: &str, public_ip: &str) -> String {
     let mut out = String::with_capacity(sdp.len());
     for line in sdp.split_inclusive('\n') {
@@ -93,5 +111,33 @@ mod tests {
             "only host candidates change"
         );
         assert!(out.starts_with("a=mid:0\r\n"));
+    }
+
+    const ICE_TCP: &str = "a=candidate:1 1 udp 2130706431 10.0.0.5 50000 typ host\r\na=candidate:2 1 tcp 1671430143 10.0.0.5 50000 typ host tcptype passive\r\na=candidate:3 1 tcp 1671430143 10.0.0.5 9 typ host tcptype active\r\n";
+
+    #[test]
+    fn ice_tcp_host_candidates_get_the_public_address_too() {
+        let out = rewrite_candidates(ICE_TCP, "203.0.113.7");
+        assert!(out.contains(
+            "a=candidate:2 1 tcp 1671430143 203.0.113.7 50000 typ host tcptype passive\r\n"
+        ));
+        assert!(
+            out.contains(
+                "a=candidate:3 1 tcp 1671430143 203.0.113.7 9 typ host tcptype active\r\n"
+            )
+        );
+    }
+
+    #[test]
+    fn host_candidates_are_told_apart_by_transport() {
+        assert_eq!(host_candidate_protocols(ICE_TCP), (true, true));
+        let udp_only = ICE_TCP.lines().next().unwrap();
+        assert_eq!(host_candidate_protocols(udp_only), (true, false));
+        let tcp_only: String = ICE_TCP.lines().skip(1).collect::<Vec<_>>().join("\r\n");
+        assert_eq!(host_candidate_protocols(&tcp_only), (false, true));
+        let srflx =
+            "a=candidate:4 1 udp 1694498815 1.2.3.4 50000 typ srflx raddr 10.0.0.5 rport 50000\r\n";
+        assert_eq!(host_candidate_protocols(srflx), (false, false));
+        assert_eq!(host_candidate_protocols("v=0\r\n"), (false, false));
     }
 }

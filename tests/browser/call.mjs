@@ -8,6 +8,7 @@
 //   VIVA_WAV         WAV file (48 or 16 kHz mono) played in a loop as the microphone (required)
 //   VIVA_JOIN_TOKEN  open /join?token=… instead of / (which uses a demo client secret)
 //   VIVA_RELAY       "1": open the page with ?relay=1 (relay-only ICE through the server's TURN)
+//   VIVA_ICE         "tcp": open the page with ?ice=tcp (UDP candidates dropped both ways: ICE-TCP only)
 //   VIVA_TIMEOUT_MS  overall limit, default 45000; the script never runs longer (+ a few s to close)
 //   VIVA_SCREENSHOT  write a PNG of the page there (after the checks, or at the failure)
 //   CHROMIUM         browser binary, default /usr/bin/chromium (Debian's package)
@@ -16,7 +17,7 @@
 // arrived, (b) a final interviewer transcript line is visible in the DOM, (c) getStats() shows
 // inbound audio with packetsReceived > 50 and totalAudioEnergy > 0. Then clicks end and waits
 // for state "ended". The summary also reports the selected ICE candidate pair's local and remote
-// candidate types from getStats() ("host", "srflx", "prflx", "relay"). Prints one JSON line on stdout; exit 0 when ok, 1 otherwise (the page's
+// candidate types from getStats() ("host", "srflx", "prflx", "relay") and protocols ("udp", "tcp"). Prints one JSON line on stdout; exit 0 when ok, 1 otherwise (the page's
 // console lines go to stderr and into the JSON as "console").
 
 import { existsSync } from "node:fs";
@@ -28,6 +29,7 @@ const baseUrl = (env.VIVA_URL || "").replace(/\/+$/, "");
 const wav = env.VIVA_WAV ? path.resolve(env.VIVA_WAV) : "";
 const joinToken = env.VIVA_JOIN_TOKEN || "";
 const relay = env.VIVA_RELAY === "1";
+const ice = env.VIVA_ICE || "";
 const timeoutMs = Number(env.VIVA_TIMEOUT_MS || 45000);
 const screenshotPath = env.VIVA_SCREENSHOT || "";
 const chromiumPath = env.CHROMIUM || "/usr/bin/chromium";
@@ -47,10 +49,13 @@ const summary = {
   packetsReceived: 0,
   totalAudioEnergy: 0,
   relay,
+  ice,
   iceTransportPolicy: null,
   iceServers: 0,
   localCandidateType: null,
   remoteCandidateType: null,
+  localProtocol: null,
+  remoteProtocol: null,
   relayProtocol: null,
   errors: [],
 };
@@ -128,6 +133,8 @@ async function observe() {
         pair = {
           local: local.candidateType || null,
           remote: remote.candidateType || null,
+          localProtocol: local.protocol || null,
+          remoteProtocol: remote.protocol || null,
           relayProtocol: local.relayProtocol || null,
         };
       }
@@ -169,6 +176,8 @@ async function observe() {
   if (snap.pair) {
     summary.localCandidateType = snap.pair.local;
     summary.remoteCandidateType = snap.pair.remote;
+    summary.localProtocol = snap.pair.localProtocol;
+    summary.remoteProtocol = snap.pair.remoteProtocol;
     summary.relayProtocol = snap.pair.relayProtocol;
   }
   return snap;
@@ -223,6 +232,7 @@ async function main() {
   const params = new URLSearchParams();
   if (joinToken) params.set("token", joinToken);
   if (relay) params.set("relay", "1");
+  if (ice) params.set("ice", ice);
   const query = params.toString() ? `?${params}` : "";
   const url = joinToken ? `${baseUrl}/join${query}` : `${baseUrl}/${query}`;
   const res = await page.goto(url, { waitUntil: "load", timeout: Math.min(remaining(), 15000) });

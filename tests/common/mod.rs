@@ -338,6 +338,16 @@ pub fn response_start(response_id: &str, item_id: &str) -> Vec<Value> {
 /// `relay` opens the page with `?relay=1`. Returns the script's JSON summary after checking
 /// that it succeeded.
 pub async fn run_browser_call(addr: SocketAddr, answer: &str, relay: bool) -> Value {
+    let extra_env: &[(&str, &str)] = if relay { &[("VIVA_RELAY", "1")] } else { &[] };
+    run_browser_call_env(addr, answer, extra_env).await
+}
+
+/// [`run_browser_call`] with extra environment for `call.mjs` (`VIVA_RELAY`, `VIVA_ICE`, …).
+pub async fn run_browser_call_env(
+    addr: SocketAddr,
+    answer: &str,
+    extra_env: &[(&str, &str)],
+) -> Value {
     let browser_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
     assert!(
         browser_dir.join("node_modules/playwright-core").exists(),
@@ -358,10 +368,8 @@ pub async fn run_browser_call(addr: SocketAddr, answer: &str, relay: bool) -> Va
         .env("VIVA_WAV", &wav)
         .env("VIVA_TIMEOUT_MS", "60000")
         .env("VIVA_SCREENSHOT", dir.join("call.png"))
+        .envs(extra_env.iter().copied())
         .kill_on_drop(true);
-    if relay {
-        command.env("VIVA_RELAY", "1");
-    }
     let output = tokio::time::timeout(Duration::from_secs(90), command.output())
         .await
         .expect("browser test finishes")
