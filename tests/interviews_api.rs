@@ -353,8 +353,7 @@ async fn credentials_and_question_tokens_open_calls_until_the_interview_ends() {
     let secret = token["client_secret"]["value"].as_str().unwrap().to_owned();
     assert!(secret.starts_with("ek_"));
     assert!(
-        token["client_secret"]["expires_at"].as_u64().unwrap()
-            > viva::clock::unix_secs() + 3_500
+        token["client_secret"]["expires_at"].as_u64().unwrap() > viva::clock::unix_secs() + 3_500
     );
 
     // Question tokens: bounds on n and ttl.
