@@ -57,19 +57,9 @@ async fn run_peer(addr: std::net::SocketAddr, secret: &str, query: &str, wav: &P
         .env("VIVA_SECRET", secret)
         .env("VIVA_QUERY", query)
         .env("VIVA_WAV", wav)
-        .env("VIVA_TIMEOUT_MS", "30000")
-        .kill_on_drop(true);
-    let output = tokio::time::timeout(Duration::from_secs(60), command.output())
-        .await
-        .expect("the aiortc peer finishes within its own timeout")
-        .expect("python runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
+        .env("VIVA_TIMEOUT_MS", "30000");
+    let (summary, output) = run_json_script(command, Duration::from_secs(60)).await;
     let stderr = String::from_utf8_lossy(&output.stderr);
-    let summary: Value = stdout
-        .lines()
-        .rev()
-        .find_map(|line| serde_json::from_str(line).ok())
-        .unwrap_or_else(|| panic!("no JSON summary; stdout: {stdout}\nstderr: {stderr}"));
     assert!(
         output.status.success() && summary["error"].is_null(),
         "the aiortc peer failed: {}\nstderr: {stderr}",

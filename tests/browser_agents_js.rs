@@ -41,23 +41,8 @@ async fn run_agents_js(addr: std::net::SocketAddr, secret: &str) -> (Value, bool
         .env("VIVA_WAV", &wav)
         .env("VIVA_BUNDLE_DIR", &dir)
         .env("VIVA_TIMEOUT_MS", "60000")
-        .env("VIVA_SCREENSHOT", dir.join("agents.png"))
-        .kill_on_drop(true);
-    let output = tokio::time::timeout(Duration::from_secs(90), command.output())
-        .await
-        .expect("the agents-js test finishes")
-        .expect("node runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let summary: Value = stdout
-        .lines()
-        .rev()
-        .find_map(|line| serde_json::from_str(line).ok())
-        .unwrap_or_else(|| {
-            panic!(
-                "no JSON summary; stdout: {stdout}\nstderr: {}",
-                String::from_utf8_lossy(&output.stderr)
-            )
-        });
+        .env("VIVA_SCREENSHOT", dir.join("agents.png"));
+    let (summary, output) = run_json_script(command, Duration::from_secs(90)).await;
     let _ = std::fs::remove_dir_all(&dir);
     (summary, output.status.success())
 }

@@ -7,6 +7,7 @@ mod error;
 mod interviews;
 mod metrics;
 mod realtime;
+mod secret_auth;
 mod templates;
 mod web;
 

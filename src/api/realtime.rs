@@ -11,10 +11,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::cors::refuse_api_key_from_browser;
+use super::secret_auth::SecretBearer;
 use super::{ApiError, AppState, MAX_BODY_BYTES, bearer};
 use crate::clock::unix_secs;
+use crate::credentials::SecretScope;
 use crate::credentials::client_secret::{DEFAULT_TTL, TTL_RANGE};
-use crate::credentials::{ClientSecret, SecretError, SecretScope};
 use crate::ids::new_id;
 use crate::realtime::SessionConfig;
 use crate::session::{self, Control, StartError};
@@ -49,25 +50,7 @@ async fn read_body(body: Body, limit: usize) -> Result<axum::body::Bytes, ApiErr
         .map_err(|_| ApiError::body_too_large(limit))
 }
 
-fn secret_error(error: SecretError) -> ApiError {
-    match error {
-        SecretError::Invalid => {
-            ApiError::unauthorized("invalid_client_secret", "The client secret is not valid.")
-        }
-        SecretError::Expired => ApiError::unauthorized(
-            "expired_client_secret",
-            "The client secret has expired; mint a new one.",
-        ),
-    }
-}
-
 impl AppState {
-    fn verify_secret(&self, token: &str) -> Result<ClientSecret, ApiError> {
-        self.secrets
-            .verify(token, unix_secs())
-            .map_err(secret_error)
-    }
-
     fn mint(&self, session: SessionConfig, ttl: u64) -> Value {
         let (value, claims) = self.secrets.mint(session, None, ttl, unix_secs());
         let session =
@@ -148,15 +131,8 @@ async fn create_client_secret(
 /// `ice_servers` is empty when no TURN server is advertised.
 async fn ice_servers(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SecretBearer(secret): SecretBearer,
 ) -> Result<impl IntoResponse, ApiError> {
-    let token = bearer(&headers).ok_or_else(|| {
-        ApiError::unauthorized(
-            "missing_authorization",
-            "Send a client secret as `Authorization: Bearer ek_…`.",
-        )
-    })?;
-    let secret = state.verify_secret(token)?;
     let turn = state.mint_turn(&secret.id, state.config.turn_ttl);
     let servers = if turn.urls.is_empty() {
         Vec::new()
@@ -455,15 +431,8 @@ async fn get_call(
 async fn switch_question(
     State(state): State<AppState>,
     Path(call_id): Path<String>,
-    headers: HeaderMap,
+    SecretBearer(secret): SecretBearer,
 ) -> Result<impl IntoResponse, ApiError> {
-    let token = bearer(&headers).ok_or_else(|| {
-        ApiError::unauthorized(
-            "missing_authorization",
-            "Send a question token as `Authorization: Bearer ek_…`.",
-        )
-    })?;
-    let secret = state.verify_secret(token)?;
     let (scope, question) = match &secret.scope {
         Some(
             scope @ SecretScope {

@@ -194,8 +194,8 @@ fn card(label: &str, value: &str, note: &str, class: &str) -> String {
     )
 }
 
-/// The page.
-pub(super) fn render(report: &Report) -> String {
+/// The HTML report of a run: one self-contained page (inline SVG charts, no external assets).
+pub fn render_html(report: &Report) -> String {
     let json = report.to_json();
     let t_max = report
         .wall_s

@@ -22,6 +22,7 @@ use serde_json::json;
 
 pub use collector::{Collector, Figure, Sample};
 pub use config::{LoadConfig, parse_duration};
+pub use html::render_html;
 pub use peer::{ClientError, ClientEvent, SyntheticPeer};
 pub use report::{Percentiles, Report};
 pub use sampler::{Point, parse_prometheus};
@@ -287,7 +288,7 @@ pub async fn main(config: LoadConfig) -> std::process::ExitCode {
         }
     }
     if let Some(path) = &config.report {
-        if let Err(e) = std::fs::write(path, report.html()) {
+        if let Err(e) = std::fs::write(path, render_html(&report)) {
             eprintln!("viva load: writing {}: {e}", path.display());
         } else {
             println!("report: {}", path.display());

@@ -256,11 +256,6 @@ impl Report {
         }
         out
     }
-
-    /// The HTML report.
-    pub fn html(&self) -> String {
-        super::html::render(self)
-    }
 }
 
 fn join_counts(counts: &BTreeMap<String, u64>) -> String {

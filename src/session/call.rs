@@ -8,24 +8,23 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::time::MissedTickBehavior;
 use webrtc::data_channel::{DataChannel, DataChannelEvent};
 use webrtc::peer_connection::RTCPeerConnectionState;
 
 use super::EndReason;
+use super::core::{CallCore, Input, Now, Output};
 use super::reader::read_track;
 use super::registry::Slot;
-use super::timeline::{InputMark, InputTimeline};
+use super::timeline::InputMark;
 use super::writer::TranscriptWriter;
-use crate::audio::{FRAME_MS, FRAME_RTP_TICKS, Outbound, OutboundConfig};
+use crate::audio::OutboundConfig;
 use crate::clock::unix_ms;
 use crate::peer::{Peer, PeerEvent};
 use crate::realtime::SessionConfig;
-use crate::realtime::events::{error_event, event_type, is_viva_event, server_event};
-use crate::store::{CallStore, Role, TranscriptItem};
+use crate::store::CallStore;
 use crate::upstream::{FromUpstream, ToUpstream, UpstreamLink};
 
 /// Events held for the data channel until it opens; the oldest go first when full.
@@ -41,8 +40,10 @@ const PACER_STALL: Duration = Duration::from_millis(40);
 /// Calls that never connect are given up after this long.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
 
-/// Requests to a live call from outside (the HTTP API).
-#[derive(Debug)]
+/// Requests to a live call from outside (the HTTP API, later another node): serialisable, so
+/// a message bus can carry them.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "type", content = "event", rename_all = "snake_case")]
 pub enum Control {
     /// End the call.
     Hangup,
@@ -117,6 +118,7 @@ struct Inputs {
     upstream: mpsc::Receiver<FromUpstream>,
     control: mpsc::Receiver<Control>,
     client_events: mpsc::Receiver<ClientMessage>,
+    marks: mpsc::Receiver<InputMark>,
 }
 
 /// From the data channel reader.
@@ -125,94 +127,23 @@ enum ClientMessage {
     Closed,
 }
 
+/// Capacity of the track reader → call channel of input marks (1.3 s of 20 ms chunks); marks
+/// are dropped, never waited for, if the call falls behind.
+const MARKS_CAPACITY: usize = 64;
+
+/// The I/O of one call around its [`CallCore`].
 struct Call {
     id: String,
     peer: Peer,
     upstream: mpsc::Sender<ToUpstream>,
     transcript: TranscriptWriter,
-    /// When each chunk of the candidate's audio reached the upstream.
-    timeline: Arc<InputTimeline>,
-    /// The end of the candidate's last turn, until a response takes it.
-    turn_end: Option<TurnEnd>,
-    outbound: Outbound,
+    core: CallCore,
     data_channel: Option<Arc<dyn DataChannel>>,
+    /// Events held for the data channel until it opens.
     pending: VecDeque<String>,
     client_events_tx: mpsc::Sender<ClientMessage>,
-    connected: bool,
-    playback: Playback,
-    /// Start of the candidate's current turn, by user item id, for its duration.
-    user_turn: Option<(String, u64)>,
-    /// We cancelled a response ourselves: the model's "no active response" error is expected.
-    expect_cancel_error: bool,
-    /// Send `viva.*` events to the client (it asked for them).
-    viva_events: bool,
+    marks_tx: mpsc::Sender<InputMark>,
     _slot: Slot,
-}
-
-/// The interviewer's side of the media: RTP position and the response being played.
-struct Playback {
-    started: Instant,
-    rtp_base: u32,
-    sequence: u16,
-    timestamp: u32,
-    /// Whether the last pacer tick sent a frame (RTP continuity).
-    talking: bool,
-    /// The response whose audio is arriving.
-    response_id: Option<String>,
-    /// The assistant item of that response.
-    item_id: Option<String>,
-    /// All of the response's audio has arrived.
-    audio_done: bool,
-    /// The response has not reported `response.done` yet.
-    active: bool,
-    /// The response `output_audio_buffer.started` was sent for.
-    announced: Option<String>,
-    /// Timing of the response being played, until its first frame goes out.
-    timing: Option<ResponseTiming>,
-}
-
-/// Where the upstream said the candidate's turn ended, and when that audio reached it.
-#[derive(Debug, Clone, Copy)]
-struct TurnEnd {
-    audio_end_ms: u64,
-    mark: InputMark,
-}
-
-/// What a response's first frame needs to say how long each part took.
-#[derive(Debug)]
-struct ResponseTiming {
-    turn_end: Option<TurnEnd>,
-    first_audio_at: Option<Instant>,
-}
-
-impl Playback {
-    fn new() -> Self {
-        Self::starting_at(rand::random())
-    }
-
-    /// Playback whose RTP clock reads `rtp_base` now. The stream starts there too, so the
-    /// first talk spurt is never "behind" the stream whatever the base.
-    fn starting_at(rtp_base: u32) -> Self {
-        Self {
-            started: Instant::now(),
-            rtp_base,
-            sequence: rand::random(),
-            timestamp: rtp_base,
-            talking: false,
-            response_id: None,
-            item_id: None,
-            audio_done: false,
-            active: false,
-            announced: None,
-            timing: None,
-        }
-    }
-
-    /// The RTP time of now: 48 kHz since the call started, from a random base.
-    fn rtp_now(&self) -> u32 {
-        let ticks = self.started.elapsed().as_micros() * 48 / 1000;
-        self.rtp_base.wrapping_add(ticks as u32)
-    }
 }
 
 impl Call {
@@ -221,6 +152,7 @@ impl Call {
         control: mpsc::Receiver<Control>,
     ) -> Result<(Self, Inputs), crate::audio::AudioError> {
         let (client_events_tx, client_events) = mpsc::channel(CLIENT_EVENTS_CAPACITY);
+        let (marks_tx, marks) = mpsc::channel(MARKS_CAPACITY);
         let CallParts {
             call_id,
             peer,
@@ -232,22 +164,23 @@ impl Call {
             viva_events,
             ..
         } = parts;
+        let core = CallCore::new(
+            outbound,
+            viva_events,
+            rand::random(),
+            rand::random(),
+            Instant::now(),
+        )?;
         let call = Self {
             id: call_id.clone(),
             peer,
             upstream: upstream.tx,
             transcript: TranscriptWriter::spawn(call_id, store),
-            timeline: Arc::new(InputTimeline::new()),
-            turn_end: None,
-            outbound: Outbound::new(outbound)?,
+            core,
             data_channel: None,
             pending: VecDeque::new(),
             client_events_tx,
-            connected: false,
-            playback: Playback::new(),
-            user_turn: None,
-            expect_cancel_error: false,
-            viva_events,
+            marks_tx,
             _slot: slot,
         };
         Ok((
@@ -257,6 +190,7 @@ impl Call {
                 upstream: upstream.rx,
                 control,
                 client_events,
+                marks,
             },
         ))
     }
@@ -273,34 +207,33 @@ impl Call {
                     Some(event) => if let Some(reason) = self.on_peer_event(event).await { break reason },
                 },
                 message = inputs.client_events.recv() => match message {
-                    Some(ClientMessage::Text(text)) => self.on_client_text(&text).await,
+                    Some(ClientMessage::Text(text)) => self.handle(Input::ClientText(&text)).await,
                     Some(ClientMessage::Closed) | None => break EndReason::PeerClosed,
                 },
+                Some(mark) = inputs.marks.recv() => self.core.handle_input(now(), Input::Mark(mark)),
                 message = inputs.upstream.recv() => match message {
                     Some(FromUpstream::Audio { pcm, .. }) => {
-                        self.on_upstream_audio(&pcm);
-                        // A new talk spurt goes out now, not at the next tick of a pacer
-                        // whose phase has nothing to do with it; the pacer follows its phase.
-                        if self.connected && !self.playback.talking && self.outbound.buffered_ms() >= FRAME_MS {
-                            self.pace().await;
+                        self.handle(Input::UpstreamAudio(&pcm)).await;
+                        if self.core.spurt_ready() {
+                            self.tick().await;
                             pacer.reset();
                         }
                     }
-                    Some(FromUpstream::Event(event)) => self.on_upstream_event(event).await,
+                    Some(FromUpstream::Event(event)) => self.handle(Input::UpstreamEvent(event)).await,
                     None => break EndReason::UpstreamClosed,
                 },
                 deadline = pacer.tick() => {
                     let late = crate::metrics::media().pacer_tick(deadline.into_std());
-                    if late >= PACER_STALL && self.playback.talking {
+                    if late >= PACER_STALL && self.core.is_talking() {
                         tracing::warn!(call_id = %self.id, late_ms = late.as_millis() as u64, "pacer stalled while the interviewer spoke: the candidate hears a gap");
                     }
-                    self.pace().await
+                    self.tick().await;
                 }
                 control = inputs.control.recv() => match control {
                     Some(Control::Hangup) | None => break EndReason::Hangup,
-                    Some(Control::ClientEvent(event)) => self.on_client_event(event).await,
+                    Some(Control::ClientEvent(event)) => self.handle(Input::ClientEvent(event)).await,
                 },
-                _ = &mut connect_deadline, if !self.connected => break EndReason::ConnectTimeout,
+                _ = &mut connect_deadline, if !self.core.is_connected() => break EndReason::ConnectTimeout,
             }
         };
         let reason = settle_end_reason(reason, &mut inputs.control);
@@ -309,21 +242,63 @@ impl Call {
         self.transcript.finish(reason, unix_ms()).await;
     }
 
-    fn on_upstream_audio(&mut self, pcm: &[u8]) {
-        if let Some(timing) = &mut self.playback.timing
-            && timing.first_audio_at.is_none()
-        {
-            timing.first_audio_at = Some(Instant::now());
+    /// Hands `input` to the core and carries out what it yields.
+    async fn handle(&mut self, input: Input<'_>) {
+        self.core.handle_input(now(), input);
+        self.flush().await;
+    }
+
+    /// One pacer tick; the time it takes is the frame's encode time.
+    async fn tick(&mut self) {
+        let started = Instant::now();
+        self.core.handle_input(now(), Input::Tick);
+        if self.core.is_talking() {
+            crate::metrics::media().frame_encoded(started.elapsed());
         }
-        self.outbound.push_pcm16(pcm);
+        self.flush().await;
+    }
+
+    /// Carries out the core's outputs, in order.
+    async fn flush(&mut self) {
+        while let Some(output) = self.core.poll_output() {
+            match output {
+                Output::ToClient(event) => self.send_to_client(event.to_string()).await,
+                Output::ToUpstream(event) => {
+                    if self.upstream.send(ToUpstream::Event(event)).await.is_err() {
+                        tracing::debug!(call_id = %self.id, "upstream gone");
+                    }
+                }
+                Output::Rtp {
+                    sequence,
+                    timestamp,
+                    marker,
+                    payload,
+                } => {
+                    if let Err(error) = self
+                        .peer
+                        .send_opus(sequence, timestamp, marker, payload)
+                        .await
+                    {
+                        tracing::debug!(call_id = %self.id, %error, "RTP write failed");
+                    }
+                }
+                Output::Record(item) => self.transcript.write(item),
+                Output::ResponseTimed {
+                    inbound,
+                    upstream,
+                    outbound,
+                } => crate::metrics::media().response_timed(inbound, upstream, outbound),
+            }
+        }
     }
 
     /// Handles a peer event; returns why the call ends, if it does.
     async fn on_peer_event(&mut self, event: PeerEvent) -> Option<EndReason> {
         match event {
             PeerEvent::Track(track) => {
+                self.core.handle_input(now(), Input::TrackStarted);
                 let (upstream, id) = (self.upstream.clone(), self.id.clone());
-                tokio::spawn(read_track(track, upstream, self.timeline.clone(), id));
+                tokio::spawn(read_track(track, upstream, self.marks_tx.clone(), id));
             }
             PeerEvent::DataChannel(channel) => {
                 tokio::spawn(read_data_channel(
@@ -338,7 +313,9 @@ impl Call {
                 }
                 self.data_channel = Some(channel);
             }
-            PeerEvent::State(RTCPeerConnectionState::Connected) => self.connected = true,
+            PeerEvent::State(RTCPeerConnectionState::Connected) => {
+                self.handle(Input::Connected).await
+            }
             PeerEvent::State(RTCPeerConnectionState::Failed) => return Some(EndReason::PeerFailed),
             PeerEvent::State(RTCPeerConnectionState::Closed) => return Some(EndReason::PeerClosed),
             PeerEvent::State(state) => tracing::debug!(call_id = %self.id, ?state, "peer state"),
@@ -346,13 +323,9 @@ impl Call {
         None
     }
 
-    /// Sends an event to the candidate, or holds it until the data channel opens. Viva's own
-    /// events go only to a client that asked for them.
-    async fn send_to_client(&mut self, event: &Value) {
-        if !self.viva_events && is_viva_event(event) {
-            return;
-        }
-        let text = event.to_string();
+    /// Sends an event to the candidate, or holds it until the data channel opens (the oldest
+    /// go first when full).
+    async fn send_to_client(&mut self, text: String) {
         match &self.data_channel {
             Some(channel) => {
                 if let Err(error) = channel.send_text(&text).await {
@@ -367,337 +340,13 @@ impl Call {
             }
         }
     }
-
-    async fn send_to_upstream(&mut self, event: Value) {
-        if self.upstream.send(ToUpstream::Event(event)).await.is_err() {
-            tracing::debug!(call_id = %self.id, "upstream gone");
-        }
-    }
-
-    async fn on_client_text(&mut self, text: &str) {
-        match serde_json::from_str::<Value>(text) {
-            Ok(event @ Value::Object(_)) if event.get("type").is_some_and(Value::is_string) => {
-                self.on_client_event(event).await;
-            }
-            Ok(_) => {
-                let message = "Client events are JSON objects with a string \"type\".";
-                self.send_to_client(&error_event(
-                    "invalid_request_error",
-                    "invalid_event",
-                    message,
-                    None,
-                ))
-                .await;
-            }
-            Err(e) => {
-                let message = format!("The event is not valid JSON: {e}");
-                self.send_to_client(&error_event(
-                    "invalid_request_error",
-                    "invalid_json",
-                    &message,
-                    None,
-                ))
-                .await;
-            }
-        }
-    }
-
-    async fn on_client_event(&mut self, event: Value) {
-        match event_type(&event) {
-            "output_audio_buffer.clear" => self.cut_playback().await,
-            "session.update" => {
-                let checked = event
-                    .get("session")
-                    .cloned()
-                    .map(|s| SessionConfig::from_value(s, "session"));
-                match checked {
-                    Some(Ok(_)) => self.send_to_upstream(event).await,
-                    Some(Err(e)) => {
-                        let id = event.get("event_id").and_then(Value::as_str);
-                        let message = format!("{}: {}", e.param, e.message);
-                        self.send_to_client(&error_event(
-                            "invalid_request_error",
-                            "invalid_session",
-                            &message,
-                            id,
-                        ))
-                        .await;
-                    }
-                    None => {
-                        let id = event.get("event_id").and_then(Value::as_str);
-                        self.send_to_client(&error_event(
-                            "invalid_request_error",
-                            "missing_session",
-                            "session.update needs a \"session\" object",
-                            id,
-                        ))
-                        .await;
-                    }
-                }
-            }
-            _ => self.send_to_upstream(event).await,
-        }
-    }
-
-    async fn on_upstream_event(&mut self, event: Value) {
-        match event_type(&event) {
-            "response.created" => {
-                self.playback.response_id = event
-                    .pointer("/response/id")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned);
-                self.playback.audio_done = false;
-                self.playback.active = true;
-                self.playback.timing = Some(ResponseTiming {
-                    turn_end: self.turn_end.take(),
-                    first_audio_at: None,
-                });
-                self.outbound.begin_response();
-            }
-            "response.output_item.added"
-                if event.pointer("/item/role").and_then(Value::as_str) == Some("assistant") =>
-            {
-                self.playback.item_id = event
-                    .pointer("/item/id")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned);
-            }
-            "response.output_audio.done" => {
-                self.outbound.finish_response();
-                self.playback.audio_done = true;
-            }
-            "response.done" => {
-                self.playback.active = false;
-                if !self.playback.audio_done {
-                    self.outbound.finish_response();
-                    self.playback.audio_done = true;
-                }
-            }
-            "input_audio_buffer.speech_started" => {
-                let item = event
-                    .get("item_id")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned();
-                let start = event
-                    .get("audio_start_ms")
-                    .and_then(Value::as_u64)
-                    .unwrap_or(0);
-                self.user_turn = Some((item, start));
-                self.turn_end = None;
-                if self.playback.announced.is_some() || self.outbound.buffered_ms() > 0 {
-                    self.cut_playback().await;
-                }
-            }
-            "input_audio_buffer.speech_stopped" => {
-                let end = event
-                    .get("audio_end_ms")
-                    .and_then(Value::as_u64)
-                    .unwrap_or(0);
-                self.turn_end = self.timeline.mark_at(end).map(|mark| TurnEnd {
-                    audio_end_ms: end,
-                    mark,
-                });
-                if let Some((item_id, start)) = self.user_turn.take() {
-                    let audio_ms = u32::try_from(end.saturating_sub(start)).ok();
-                    self.record(TranscriptItem {
-                        item_id,
-                        role: Role::User,
-                        text: None,
-                        audio_ms,
-                        truncated_at_ms: None,
-                        at_ms: unix_ms(),
-                    });
-                }
-            }
-            "conversation.item.input_audio_transcription.completed" => {
-                if let (Some(item_id), Some(text)) = (
-                    event.get("item_id").and_then(Value::as_str),
-                    event.get("transcript").and_then(Value::as_str),
-                ) {
-                    let item = TranscriptItem {
-                        item_id: item_id.into(),
-                        role: Role::User,
-                        text: Some(text.into()),
-                        audio_ms: None,
-                        truncated_at_ms: None,
-                        at_ms: unix_ms(),
-                    };
-                    self.record(item);
-                }
-            }
-            "response.output_audio_transcript.done" => {
-                if let (Some(item_id), Some(text)) = (
-                    event.get("item_id").and_then(Value::as_str),
-                    event.get("transcript").and_then(Value::as_str),
-                ) {
-                    let item = TranscriptItem {
-                        item_id: item_id.into(),
-                        role: Role::Assistant,
-                        text: Some(text.into()),
-                        audio_ms: None,
-                        truncated_at_ms: None,
-                        at_ms: unix_ms(),
-                    };
-                    self.record(item);
-                }
-            }
-            "error"
-                if self.expect_cancel_error
-                    && event.pointer("/error/code")
-                        == Some(&json!("response_cancel_not_active")) =>
-            {
-                self.expect_cancel_error = false;
-                return;
-            }
-            "session.update" => return, // not a server event; never echo
-            _ => {}
-        }
-        self.send_to_client(&event).await;
-    }
-
-    fn record(&self, item: TranscriptItem) {
-        self.transcript.write(item);
-    }
-
-    /// Barge-in or `output_audio_buffer.clear`: stop the interviewer's audio within a frame,
-    /// cancel the response upstream if it is still running, and truncate its item at what was
-    /// actually played.
-    async fn cut_playback(&mut self) {
-        let report = self.outbound.clear();
-        self.playback.talking = false;
-        let response_id = self.playback.response_id.clone();
-        if let Some(announced) = self.playback.announced.take() {
-            self.send_to_client(&server_event(
-                "output_audio_buffer.cleared",
-                json!({ "response_id": announced }),
-            ))
-            .await;
-        }
-        if self.playback.active && response_id.is_some() {
-            self.expect_cancel_error = true;
-            self.send_to_upstream(json!({ "type": "response.cancel" }))
-                .await;
-            self.playback.active = false;
-        }
-        self.playback.audio_done = true;
-        if report.dropped_ms > 0
-            && let Some(item_id) = self.playback.item_id.clone()
-        {
-            let truncate = json!({ "type": "conversation.item.truncate", "item_id": item_id, "content_index": 0, "audio_end_ms": report.played_ms });
-            self.send_to_upstream(truncate).await;
-            let item = TranscriptItem {
-                item_id,
-                role: Role::Assistant,
-                text: None,
-                audio_ms: None,
-                truncated_at_ms: Some(report.played_ms),
-                at_ms: unix_ms(),
-            };
-            self.record(item);
-        }
-        tracing::debug!(call_id = %self.id, played_ms = report.played_ms, dropped_ms = report.dropped_ms, "playback cut");
-    }
-
-    /// One pacer tick: send the next 20 ms frame if there is one.
-    async fn pace(&mut self) {
-        if !self.connected {
-            return;
-        }
-        let encode_started = Instant::now();
-        let frame = match self.outbound.poll_frame() {
-            Ok(Some(frame)) => {
-                crate::metrics::media().frame_encoded(encode_started.elapsed());
-                Bytes::copy_from_slice(frame.payload)
-            }
-            Ok(None) => {
-                self.playback.talking = false;
-                if self.playback.audio_done
-                    && let Some(response_id) = self.playback.announced.take()
-                {
-                    self.send_to_client(&server_event(
-                        "output_audio_buffer.stopped",
-                        json!({ "response_id": response_id }),
-                    ))
-                    .await;
-                }
-                return;
-            }
-            Err(error) => {
-                tracing::error!(call_id = %self.id, %error, "opus encode failed");
-                return;
-            }
-        };
-        let marker = !self.playback.talking;
-        if marker {
-            // A new talk spurt starts at the current RTP time, so the browser's jitter buffer
-            // sees the silence that passed (never going back, should frames have run ahead).
-            self.playback.timestamp =
-                spurt_timestamp(self.playback.rtp_now(), self.playback.timestamp);
-            self.playback.talking = true;
-        }
-        if self.playback.announced.is_none()
-            && let Some(response_id) = self.playback.response_id.clone()
-        {
-            self.send_to_client(&server_event(
-                "output_audio_buffer.started",
-                json!({ "response_id": response_id }),
-            ))
-            .await;
-            self.playback.announced = Some(response_id);
-        }
-        let (sequence, timestamp) = (self.playback.sequence, self.playback.timestamp);
-        if let Err(error) = self
-            .peer
-            .send_opus(sequence, timestamp, marker, frame)
-            .await
-        {
-            tracing::debug!(call_id = %self.id, %error, "RTP write failed");
-        }
-        self.playback.sequence = sequence.wrapping_add(1);
-        self.playback.timestamp = timestamp.wrapping_add(FRAME_RTP_TICKS);
-        if let Some(timing) = self.playback.timing.take() {
-            self.report_latency(timing).await;
-        }
-    }
-
-    /// After a response's first frame: `viva.response.latency` tells the candidate's client
-    /// how the time since the end of its turn divides between Viva and the model; the media
-    /// counters add it up for `/metrics`.
-    async fn report_latency(&mut self, timing: ResponseTiming) {
-        let (Some(turn_end), Some(first_audio_at)) = (timing.turn_end, timing.first_audio_at)
-        else {
-            return;
-        };
-        let sent_at = Instant::now();
-        let mark = turn_end.mark;
-        let inbound = mark.forwarded_at.saturating_duration_since(mark.read_at);
-        let upstream = first_audio_at.saturating_duration_since(mark.forwarded_at);
-        let outbound = sent_at.saturating_duration_since(first_audio_at);
-        crate::metrics::media().response_timed(inbound, upstream, outbound);
-        let ms = |d: Duration| (d.as_secs_f64() * 1e6).round() / 1e3;
-        let event = server_event(
-            "viva.response.latency",
-            json!({
-                "response_id": self.playback.announced,
-                "audio_end_ms": turn_end.audio_end_ms,
-                "rtp_timestamp": mark.rtp_timestamp,
-                "inbound_ms": ms(inbound),
-                "upstream_ms": ms(upstream),
-                "outbound_ms": ms(outbound),
-            }),
-        );
-        self.send_to_client(&event).await;
-    }
 }
 
-/// The RTP timestamp a talk spurt starts at: the RTP time of `now`, unless the stream's
-/// `next` timestamp is already past it (frames ran ahead).
-fn spurt_timestamp(now: u32, next: u32) -> u32 {
-    if (now.wrapping_sub(next) as i32) > 0 {
-        now
-    } else {
-        next
+/// Now, for the core.
+fn now() -> Now {
+    Now {
+        at: Instant::now(),
+        unix_ms: unix_ms(),
     }
 }
 
@@ -734,28 +383,22 @@ fn settle_end_reason(reason: EndReason, control: &mut mpsc::Receiver<Control>) -
 
 #[cfg(test)]
 mod tests {
-    use super::{Control, EndReason, Playback, settle_end_reason, spurt_timestamp};
+    use super::{Control, EndReason, settle_end_reason};
     use tokio::sync::mpsc;
 
     #[test]
-    fn talk_spurts_start_at_the_current_rtp_time() {
-        // The first spurt starts at the clock, even when the random base is in the upper
-        // half of the range (a stream that started at 0 would look "ahead" of it).
-        for base in [0x9000_0000, 0x1000, u32::MAX - 10] {
-            let playback = Playback::starting_at(base);
-            std::thread::sleep(std::time::Duration::from_millis(2));
-            let now = playback.rtp_now();
-            assert_eq!(
-                spurt_timestamp(now, playback.timestamp),
-                now,
-                "base {base:#x}"
-            );
+    fn controls_travel_as_json() {
+        for control in [
+            Control::Hangup,
+            Control::ClientEvent(serde_json::json!({"type": "response.create"})),
+        ] {
+            let json = serde_json::to_string(&control).unwrap();
+            assert_eq!(serde_json::from_str::<Control>(&json).unwrap(), control);
         }
-        // Later spurts jump over the silence that passed, across the wrap too...
-        assert_eq!(spurt_timestamp(48_000, 9_600), 48_000);
-        assert_eq!(spurt_timestamp(1_000, u32::MAX - 959), 1_000);
-        // ...but never go back if the frames ran ahead of the clock.
-        assert_eq!(spurt_timestamp(9_000, 9_600), 9_600);
+        assert_eq!(
+            serde_json::to_value(Control::Hangup).unwrap(),
+            serde_json::json!({"type": "hangup"})
+        );
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! together; the registry admits, finds and counts them.
 
 mod call;
+mod core;
 mod end_reason;
+mod playback;
 mod reader;
 mod registry;
 mod service;

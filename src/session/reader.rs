@@ -11,7 +11,7 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
 
-use super::timeline::{InputMark, InputTimeline};
+use super::timeline::InputMark;
 use crate::audio::{Inbound, InboundConfig, InboundEvent, InboundStats, RtpPacket};
 use crate::upstream::ToUpstream;
 
@@ -28,15 +28,15 @@ const METRICS_EVERY_PACKETS: u64 = 50;
 /// Bytes of pcm16 at 24 kHz per ms.
 const PCM_BYTES_PER_MS: u64 = 48;
 
-/// Reads `track` until it ends or the upstream goes away, marking each forwarded chunk on
-/// `timeline`; returns the stream's counters.
+/// Reads `track` until it ends or the upstream goes away, telling the call when each chunk
+/// was forwarded (`marks`; dropped rather than waited for if the call is behind); returns the
+/// stream's counters.
 pub(crate) async fn read_track(
     track: Arc<dyn TrackRemote>,
     upstream: mpsc::Sender<ToUpstream>,
-    timeline: Arc<InputTimeline>,
+    marks: mpsc::Sender<InputMark>,
     call_id: String,
 ) -> InboundStats {
-    timeline.reset();
     let mut inbound = match Inbound::new(InboundConfig::default()) {
         Ok(inbound) => inbound,
         Err(error) => {
@@ -79,7 +79,7 @@ pub(crate) async fn read_track(
                 position.read_at = Instant::now();
             }
         }
-        if !forward(&mut inbound, &upstream, &timeline, &mut position).await {
+        if !forward(&mut inbound, &upstream, &marks, &mut position).await {
             break;
         }
     }
@@ -100,7 +100,7 @@ struct Position {
 async fn forward(
     inbound: &mut Inbound,
     upstream: &mpsc::Sender<ToUpstream>,
-    timeline: &InputTimeline,
+    marks: &mpsc::Sender<InputMark>,
     position: &mut Position,
 ) -> bool {
     while let Some(event) = inbound.poll() {
@@ -116,7 +116,7 @@ async fn forward(
             return false;
         }
         position.forwarded_ms += ms;
-        timeline.push(InputMark {
+        let _ = marks.try_send(InputMark {
             end_ms: position.forwarded_ms,
             rtp_timestamp: position.rtp_timestamp,
             read_at: position.read_at,

@@ -1,9 +1,8 @@
-//! When each piece of the candidate's audio reached the upstream: the track reader marks every
-//! chunk it forwards, and the call looks up the chunk a `speech_stopped` points at, so it can
-//! tell the model's own time from the time Viva adds.
+//! When each piece of the candidate's audio reached the upstream: the track reader sends the
+//! call a mark for every chunk it forwards, and the call looks up the chunk a `speech_stopped`
+//! points at, so it can tell the model's own time from the time Viva adds.
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
 use std::time::Instant;
 
 /// Marks kept: 10 s of 20 ms chunks, far more than a turn detector's silence window.
@@ -22,42 +21,37 @@ pub(crate) struct InputMark {
     pub(crate) forwarded_at: Instant,
 }
 
-/// The recent marks of one call, written by its track reader and read by its actor.
+/// The recent marks of one call.
 #[derive(Debug, Default)]
 pub(crate) struct InputTimeline {
-    marks: Mutex<VecDeque<InputMark>>,
+    marks: VecDeque<InputMark>,
 }
 
 impl InputTimeline {
     /// An empty timeline.
     pub(crate) fn new() -> Self {
         Self {
-            marks: Mutex::new(VecDeque::with_capacity(MARKS_KEPT)),
+            marks: VecDeque::with_capacity(MARKS_KEPT),
         }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<InputMark>> {
-        self.marks.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Records a forwarded chunk; the oldest mark goes when the window is full.
-    pub(crate) fn push(&self, mark: InputMark) {
-        let mut marks = self.lock();
-        if marks.len() == MARKS_KEPT {
-            marks.pop_front();
+    pub(crate) fn push(&mut self, mark: InputMark) {
+        if self.marks.len() == MARKS_KEPT {
+            self.marks.pop_front();
         }
-        marks.push_back(mark);
+        self.marks.push_back(mark);
     }
 
     /// Forgets everything (a new track starts a new stream).
-    pub(crate) fn reset(&self) {
-        self.lock().clear();
+    pub(crate) fn reset(&mut self) {
+        self.marks.clear();
     }
 
     /// The chunk holding audio position `ms`: the first whose end reaches it, or `None` when
     /// it is older than the window or not yet forwarded.
     pub(crate) fn mark_at(&self, ms: u64) -> Option<InputMark> {
-        let marks = self.lock();
+        let marks = &self.marks;
         let first = marks.front()?;
         if ms + chunk_ms(first) < first.end_ms {
             return None;
@@ -87,7 +81,7 @@ mod tests {
 
     #[test]
     fn finds_the_chunk_holding_a_position() {
-        let timeline = InputTimeline::new();
+        let mut timeline = InputTimeline::new();
         let now = Instant::now();
         for end in (20..=200).step_by(20) {
             timeline.push(mark(end, now));
@@ -100,7 +94,7 @@ mod tests {
 
     #[test]
     fn forgets_what_left_the_window() {
-        let timeline = InputTimeline::new();
+        let mut timeline = InputTimeline::new();
         let now = Instant::now();
         for i in 1..=(MARKS_KEPT as u64 + 10) {
             timeline.push(mark(i * 20, now));

@@ -32,7 +32,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
-import { chromium } from "playwright-core";
+import { Failure, launchChromium, withTimeout } from "./harness.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const env = process.env;
@@ -75,18 +75,7 @@ let bundleDir = null;
 let ownBundleDir = false;
 let finished = false;
 
-class Failure extends Error {}
 const remaining = () => Math.max(1, deadline - Date.now());
-
-function withTimeout(promise, ms, what) {
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Failure(`timed out after ${ms} ms: ${what}`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 async function finish(ok, reason) {
   if (finished) return;
@@ -270,26 +259,7 @@ async function main() {
   if (new URL(pageOrigin).origin === new URL(vivaUrl).origin) throw new Failure("the page must be on another origin than Viva");
 
   browser = await withTimeout(
-    chromium.launch({
-      executablePath: chromiumPath,
-      headless: true, // Playwright gives each launch a fresh temporary profile
-      // Playwright mutes headless audio by default; keep the call's audio path as a user has it.
-      ignoreDefaultArgs: ["--mute-audio"],
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        `--use-file-for-fake-audio-capture=${wav}`,
-        "--autoplay-policy=no-user-gesture-required",
-        "--allow-loopback-in-peer-connection",
-      ],
-    }),
+    launchChromium(chromiumPath, wav),
     Math.min(remaining(), 20000),
     "launching Chromium",
   );

@@ -22,7 +22,7 @@
 
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { chromium } from "playwright-core";
+import { Failure, launchChromium, withTimeout } from "./harness.mjs";
 
 const env = process.env;
 const baseUrl = (env.VIVA_URL || "").replace(/\/+$/, "");
@@ -64,18 +64,7 @@ let browser = null;
 let page = null;
 let finished = false;
 
-class Failure extends Error {}
 const remaining = () => Math.max(1, deadline - Date.now());
-
-function withTimeout(promise, ms, what) {
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Failure(`timed out after ${ms} ms: ${what}`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 async function finish(ok, reason) {
   if (finished) return;
@@ -199,26 +188,7 @@ async function main() {
   if (!existsSync(chromiumPath)) throw new Failure(`no Chromium at ${chromiumPath} (apt-get install chromium)`);
 
   browser = await withTimeout(
-    chromium.launch({
-      executablePath: chromiumPath,
-      headless: true, // Playwright gives each launch a fresh temporary profile
-      // Playwright mutes headless audio by default; keep the call's audio path as a user has it.
-      ignoreDefaultArgs: ["--mute-audio"],
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        `--use-file-for-fake-audio-capture=${wav}`,
-        "--autoplay-policy=no-user-gesture-required",
-        "--allow-loopback-in-peer-connection",
-      ],
-    }),
+    launchChromium(chromiumPath, wav),
     Math.min(remaining(), 20000),
     "launching Chromium",
   );

@@ -368,12 +368,31 @@ pub async fn run_browser_call_env(
         .env("VIVA_WAV", &wav)
         .env("VIVA_TIMEOUT_MS", "60000")
         .env("VIVA_SCREENSHOT", dir.join("call.png"))
-        .envs(extra_env.iter().copied())
-        .kill_on_drop(true);
-    let output = tokio::time::timeout(Duration::from_secs(90), command.output())
+        .envs(extra_env.iter().copied());
+    let (summary, output) = run_json_script(command, Duration::from_secs(90)).await;
+    assert!(
+        output.status.success() && summary["ok"] == true,
+        "browser call failed: {summary:#}"
+    );
+    summary
+}
+
+/// Runs a test script (node, python) that prints one JSON summary line on stdout, within
+/// `limit`; returns the last JSON line and the process's output. Panics, with what the script
+/// printed, when it hangs or prints no JSON.
+pub async fn run_json_script(
+    mut command: tokio::process::Command,
+    limit: Duration,
+) -> (Value, std::process::Output) {
+    let program = command
+        .as_std()
+        .get_program()
+        .to_string_lossy()
+        .into_owned();
+    let output = tokio::time::timeout(limit, command.kill_on_drop(true).output())
         .await
-        .expect("browser test finishes")
-        .expect("node runs");
+        .unwrap_or_else(|_| panic!("{program} did not finish within {limit:?}"))
+        .unwrap_or_else(|e| panic!("{program} does not run: {e}"));
     let stdout = String::from_utf8_lossy(&output.stdout);
     let summary: Value = stdout
         .lines()
@@ -381,15 +400,11 @@ pub async fn run_browser_call_env(
         .find_map(|line| serde_json::from_str(line).ok())
         .unwrap_or_else(|| {
             panic!(
-                "no JSON summary; stdout: {stdout}\nstderr: {}",
+                "no JSON summary from {program}; stdout: {stdout}\nstderr: {}",
                 String::from_utf8_lossy(&output.stderr)
             )
         });
-    assert!(
-        output.status.success() && summary["ok"] == true,
-        "browser call failed: {summary:#}"
-    );
-    summary
+    (summary, output)
 }
 
 /// `GET url` as JSON, with `key` as the bearer token if given.
