@@ -368,3 +368,85 @@ async fn a_turn_ends_when_the_candidates_packets_stop_right_after_the_speech() {
     );
     peer.hangup().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_calls_life_is_one_stream_of_interview_events() {
+    use viva::interview::EventKind;
+    let server = start_server(test_config()).await;
+    let mut events = server.state.calls.subscribe();
+    let secret = mint_secret(server.addr, json!({"session": {"audio": {"input": {"turn_detection": {"type": "server_vad", "silence_duration_ms": 500}}}}})).await;
+    let peer = connected_call(server.addr, &secret).await;
+    let speech = speech_48k("I have built payment systems for six years.");
+    let peer = Arc::new(peer);
+    send_paced(peer.clone(), speech_packets(&speech, 800))
+        .await
+        .unwrap();
+    let mut peer = Arc::into_inner(peer).unwrap();
+    collect_until(&mut peer, Duration::from_secs(15), |seen| {
+        has_event(seen, "response.output_audio_transcript.done")
+    })
+    .await;
+    peer.hangup().await.unwrap();
+
+    let mut kinds = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !matches!(kinds.last(), Some(EventKind::Ended { .. })) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let event = tokio::time::timeout(left, events.recv())
+            .await
+            .unwrap_or_else(|_| panic!("no end event; so far {kinds:?}"))
+            .unwrap();
+        assert!(event.call_id.starts_with("rtc_"), "{event:?}");
+        assert_eq!(event.interview_id, None);
+        kinds.push(event.kind);
+    }
+    let names: Vec<&str> = kinds
+        .iter()
+        .map(|k| match k {
+            EventKind::Joined => "joined",
+            EventKind::QuestionAsked { .. } => "question_asked",
+            EventKind::AnswerStarted { .. } => "answer_started",
+            EventKind::AnswerEnded { .. } => "answer_ended",
+            EventKind::Transcript { .. } => "transcript",
+            EventKind::Ended { .. } => "ended",
+        })
+        .collect();
+    let at = |name: &str| {
+        names
+            .iter()
+            .position(|n| *n == name)
+            .unwrap_or_else(|| panic!("no {name} in {names:?}"))
+    };
+    assert_eq!(at("joined"), 0, "{names:?}");
+    assert!(at("answer_started") < at("answer_ended"), "{names:?}");
+    assert!(at("answer_ended") < at("question_asked"), "{names:?}");
+    assert!(at("question_asked") < at("transcript"), "{names:?}");
+    let EventKind::AnswerEnded {
+        audio_start_ms,
+        audio_end_ms,
+        ..
+    } = &kinds[at("answer_ended")]
+    else {
+        unreachable!()
+    };
+    assert!(audio_end_ms > audio_start_ms, "{kinds:?}");
+    let EventKind::Transcript { role, text, .. } = &kinds[at("transcript")] else {
+        unreachable!()
+    };
+    assert_eq!(*role, viva::store::Role::Assistant);
+    assert!(text.contains("about yourself"), "{text}");
+    assert_eq!(
+        kinds.last(),
+        Some(&EventKind::Ended {
+            reason: viva::session::EndReason::Hangup
+        })
+    );
+    // No candidate transcript: the local engine cannot transcribe, and nothing is invented.
+    assert!(!kinds.iter().any(|k| matches!(
+        k,
+        EventKind::Transcript {
+            role: viva::store::Role::User,
+            ..
+        }
+    )));
+}

@@ -2,11 +2,13 @@
 //! the interviewer model. Pure data and rules; no I/O.
 
 mod builtin;
+mod events;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 pub use builtin::builtin_templates;
+pub use events::{EventBus, EventKind, InterviewEvent};
 
 /// Most and fewest questions in a plan.
 pub const PLAN_LEN: std::ops::RangeInclusive<usize> = 1..=10;

@@ -22,6 +22,7 @@ use super::timeline::InputMark;
 use super::writer::TranscriptWriter;
 use crate::audio::OutboundConfig;
 use crate::clock::unix_ms;
+use crate::interview::{EventBus, EventKind, InterviewEvent};
 use crate::peer::{Peer, PeerEvent};
 use crate::realtime::SessionConfig;
 use crate::store::CallStore;
@@ -75,6 +76,8 @@ pub struct CallParts {
     pub slot: Slot,
     /// The client asked for Viva's own `viva.*` events beside OpenAI's.
     pub viva_events: bool,
+    /// Where the call's interview events go.
+    pub events: EventBus,
 }
 
 /// Starts the call's actor; returns its control channel.
@@ -134,6 +137,8 @@ const MARKS_CAPACITY: usize = 64;
 /// The I/O of one call around its [`CallCore`].
 struct Call {
     id: String,
+    interview_id: Option<String>,
+    events: EventBus,
     peer: Peer,
     upstream: mpsc::Sender<ToUpstream>,
     transcript: TranscriptWriter,
@@ -162,6 +167,8 @@ impl Call {
             outbound,
             slot,
             viva_events,
+            events,
+            interview_id,
             ..
         } = parts;
         let core = CallCore::new(
@@ -173,6 +180,8 @@ impl Call {
         )?;
         let call = Self {
             id: call_id.clone(),
+            interview_id,
+            events,
             peer,
             upstream: upstream.tx,
             transcript: TranscriptWriter::spawn(call_id, store),
@@ -239,7 +248,10 @@ impl Call {
         let reason = settle_end_reason(reason, &mut inputs.control);
         tracing::info!(call_id = %self.id, %reason, "call ended");
         self.peer.close().await;
-        self.transcript.finish(reason, unix_ms()).await;
+        // Published once the record says so too: a subscriber reading the store agrees.
+        let ended = self.event(EventKind::Ended { reason });
+        self.transcript.finish(reason, ended.at_ms).await;
+        self.events.publish(ended);
     }
 
     /// Hands `input` to the core and carries out what it yields.
@@ -283,12 +295,26 @@ impl Call {
                     }
                 }
                 Output::Record(item) => self.transcript.write(item),
+                Output::Event(kind) => self.publish(kind),
                 Output::ResponseTimed {
                     inbound,
                     upstream,
                     outbound,
                 } => crate::metrics::media().response_timed(inbound, upstream, outbound),
             }
+        }
+    }
+
+    fn publish(&self, kind: EventKind) {
+        self.events.publish(self.event(kind));
+    }
+
+    fn event(&self, kind: EventKind) -> InterviewEvent {
+        InterviewEvent {
+            call_id: self.id.clone(),
+            interview_id: self.interview_id.clone(),
+            at_ms: unix_ms(),
+            kind,
         }
     }
 

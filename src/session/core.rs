@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use super::playback::{ResponsePlayback, ResponseTiming, RtpClock, TurnEnd};
 use super::timeline::{InputMark, InputTimeline};
 use crate::audio::{AudioError, FRAME_MS, Outbound, OutboundConfig};
+use crate::interview::EventKind;
 use crate::realtime::SessionConfig;
 use crate::realtime::events::{error_event, event_type, is_viva_event, server_event};
 use crate::store::{Role, TranscriptItem};
@@ -67,6 +68,8 @@ pub(super) enum Output {
     },
     /// A transcript item to store.
     Record(TranscriptItem),
+    /// Something happened in the interview (published on the event bus).
+    Event(EventKind),
     /// A response's first frame went out: how the time since the end of the turn divided.
     ResponseTimed {
         /// Packet read → audio handed to the upstream.
@@ -144,7 +147,10 @@ impl CallCore {
     /// Handles what happened at `now`.
     pub(super) fn handle_input(&mut self, now: Now, input: Input<'_>) {
         match input {
-            Input::Connected => self.connected = true,
+            Input::Connected => {
+                self.connected = true;
+                self.outputs.push_back(Output::Event(EventKind::Joined));
+            }
             Input::ClientText(text) => self.on_client_text(now, text),
             Input::ClientEvent(event) => self.on_client_event(now, event),
             Input::UpstreamEvent(event) => self.on_upstream_event(now, event),
@@ -175,6 +181,16 @@ impl CallCore {
 
     fn record(&mut self, item: TranscriptItem) {
         self.outputs.push_back(Output::Record(item));
+    }
+
+    /// A line of the transcript: stored, and published.
+    fn transcript(&mut self, item_id: String, role: Role, text: String, now: Now) {
+        self.outputs.push_back(Output::Event(EventKind::Transcript {
+            role,
+            item_id: item_id.clone(),
+            text: text.clone(),
+        }));
+        self.record(item(item_id, role, Some(text), now));
     }
 
     fn on_client_text(&mut self, now: Now, text: &str) {
@@ -264,6 +280,11 @@ impl CallCore {
                     .get("audio_start_ms")
                     .and_then(Value::as_u64)
                     .unwrap_or(0);
+                self.outputs
+                    .push_back(Output::Event(EventKind::AnswerStarted {
+                        item_id: item.clone(),
+                        audio_start_ms: start,
+                    }));
                 self.user_turn = Some((item, start));
                 self.turn_end = None;
                 if self.playback.announced.is_some() || self.outbound.buffered_ms() > 0 {
@@ -280,6 +301,12 @@ impl CallCore {
                     mark,
                 });
                 if let Some((item_id, start)) = self.user_turn.take() {
+                    self.outputs
+                        .push_back(Output::Event(EventKind::AnswerEnded {
+                            item_id: item_id.clone(),
+                            audio_start_ms: start,
+                            audio_end_ms: end,
+                        }));
                     let audio_ms = u32::try_from(end.saturating_sub(start)).ok();
                     self.record(TranscriptItem {
                         audio_ms,
@@ -292,7 +319,7 @@ impl CallCore {
                     string_at(&event, "/item_id"),
                     string_at(&event, "/transcript"),
                 ) {
-                    self.record(item(item_id, Role::User, Some(text), now));
+                    self.transcript(item_id, Role::User, text, now);
                 }
             }
             "response.output_audio_transcript.done" => {
@@ -300,7 +327,7 @@ impl CallCore {
                     string_at(&event, "/item_id"),
                     string_at(&event, "/transcript"),
                 ) {
-                    self.record(item(item_id, Role::Assistant, Some(text), now));
+                    self.transcript(item_id, Role::Assistant, text, now);
                 }
             }
             "error"
@@ -310,6 +337,18 @@ impl CallCore {
             {
                 self.expect_cancel_error = false;
                 return;
+            }
+            "viva.interview.progress" => {
+                if let (Some(question_index), Some(question_count)) = (
+                    event.get("question_index").and_then(Value::as_u64),
+                    event.get("question_count").and_then(Value::as_u64),
+                ) {
+                    self.outputs
+                        .push_back(Output::Event(EventKind::QuestionAsked {
+                            question_index,
+                            question_count,
+                        }));
+                }
             }
             "session.update" => return, // not a server event; never echo
             _ => {}

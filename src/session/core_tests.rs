@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use super::{CallCore, Input, Now, Output};
 use crate::audio::synth::sine;
 use crate::audio::{FRAME_RTP_TICKS, OutboundConfig};
+use crate::interview::EventKind;
 use crate::session::timeline::InputMark;
 use crate::store::Role;
 
@@ -214,7 +215,15 @@ fn the_turn_end_and_first_frame_split_the_response_latency() {
         h.upstream(json!({"type": "input_audio_buffer.speech_started", "item_id": "item_u", "audio_start_ms": 200}));
         h.ms += 10;
         let stopped = h.upstream(json!({"type": "input_audio_buffer.speech_stopped", "item_id": "item_u", "audio_end_ms": 990}));
-        let Some(Output::Record(turn)) = stopped.first() else {
+        assert_eq!(
+            stopped[0],
+            Output::Event(EventKind::AnswerEnded {
+                item_id: "item_u".into(),
+                audio_start_ms: 200,
+                audio_end_ms: 990
+            })
+        );
+        let Some(Output::Record(turn)) = stopped.get(1) else {
             panic!("{stopped:?}")
         };
         assert_eq!((turn.role, turn.audio_ms), (Role::User, Some(790)));
@@ -242,7 +251,21 @@ fn the_turn_end_and_first_frame_split_the_response_latency() {
             assert_eq!(latency["rtp_timestamp"], 777);
             assert_eq!(latency["upstream_ms"], 99.0);
         }
-        let progress = h.upstream(json!({"type": "viva.interview.progress", "question_index": 1}));
-        assert_eq!(progress.len(), usize::from(viva_events));
+        let progress = h.upstream(
+            json!({"type": "viva.interview.progress", "question_index": 1, "question_count": 5}),
+        );
+        assert_eq!(
+            progress[0],
+            Output::Event(EventKind::QuestionAsked {
+                question_index: 1,
+                question_count: 5
+            }),
+            "published whoever listens"
+        );
+        assert_eq!(
+            progress.len(),
+            1 + usize::from(viva_events),
+            "to the client only when asked"
+        );
     }
 }

@@ -10,7 +10,7 @@ use super::{CallParts, CallRegistry, Control, spawn_call};
 use crate::audio::OutboundConfig;
 use crate::clock::unix_ms;
 use crate::ids::new_id;
-use crate::interview::Status;
+use crate::interview::{EventBus, InterviewEvent, Status};
 use crate::peer::{self, PeerError, PeerSettings};
 use crate::realtime::SessionConfig;
 use crate::store::{Store, StoreError};
@@ -117,6 +117,7 @@ pub struct Calls {
     peer: PeerSettings,
     outbound: OutboundConfig,
     max_calls: usize,
+    events: EventBus,
 }
 
 impl Calls {
@@ -135,7 +136,14 @@ impl Calls {
             peer,
             outbound,
             max_calls,
+            events: EventBus::default(),
         }
+    }
+
+    /// Every interview event of every call from now on (joined, questions, answers, transcript
+    /// lines, ends), in the order each call produced them.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<InterviewEvent> {
+        self.events.subscribe()
     }
 
     /// Starts a call: checks the offer and the interview, takes a slot, connects the upstream,
@@ -178,6 +186,7 @@ impl Calls {
             outbound: self.outbound.clone(),
             slot,
             viva_events: request.viva_events,
+            events: self.events.clone(),
         });
         tracing::info!(%call_id, "call answered");
         Ok(CallAnswer { call_id, sdp })
