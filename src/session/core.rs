@@ -169,13 +169,13 @@ impl CallCore {
     }
 
     /// Sends an event to the candidate; Viva's own events only to a client that asked.
-    fn to_client(&mut self, event: Value) {
+    fn send_to_client(&mut self, event: Value) {
         if self.viva_events || !is_viva_event(&event) {
             self.outputs.push_back(Output::ToClient(event));
         }
     }
 
-    fn to_upstream(&mut self, event: Value) {
+    fn send_to_upstream(&mut self, event: Value) {
         self.outputs.push_back(Output::ToUpstream(event));
     }
 
@@ -198,13 +198,13 @@ impl CallCore {
             Ok(event @ Value::Object(_)) if event.get("type").is_some_and(Value::is_string) => {
                 self.on_client_event(now, event);
             }
-            Ok(_) => self.to_client(error_event(
+            Ok(_) => self.send_to_client(error_event(
                 "invalid_request_error",
                 "invalid_event",
                 "Client events are JSON objects with a string \"type\".",
                 None,
             )),
-            Err(e) => self.to_client(error_event(
+            Err(e) => self.send_to_client(error_event(
                 "invalid_request_error",
                 "invalid_json",
                 &format!("The event is not valid JSON: {e}"),
@@ -238,11 +238,11 @@ impl CallCore {
                     )),
                 };
                 match error {
-                    None => self.to_upstream(event),
-                    Some(error) => self.to_client(error),
+                    None => self.send_to_upstream(event),
+                    Some(error) => self.send_to_client(error),
                 }
             }
-            _ => self.to_upstream(event),
+            _ => self.send_to_upstream(event),
         }
     }
 
@@ -353,7 +353,7 @@ impl CallCore {
             "session.update" => return, // not a server event; never echo
             _ => {}
         }
-        self.to_client(event);
+        self.send_to_client(event);
     }
 
     /// Barge-in or `output_audio_buffer.clear`: stop the interviewer's audio within a frame,
@@ -363,14 +363,14 @@ impl CallCore {
         let report = self.outbound.clear();
         self.clock.talking = false;
         if let Some(announced) = self.playback.announced.take() {
-            self.to_client(server_event(
+            self.send_to_client(server_event(
                 "output_audio_buffer.cleared",
                 json!({ "response_id": announced }),
             ));
         }
         if self.playback.active && self.playback.response_id.is_some() {
             self.expect_cancel_error = true;
-            self.to_upstream(json!({ "type": "response.cancel" }));
+            self.send_to_upstream(json!({ "type": "response.cancel" }));
             self.playback.active = false;
         }
         self.playback.audio_done = true;
@@ -378,7 +378,7 @@ impl CallCore {
             && let Some(item_id) = self.playback.item_id.clone()
         {
             let truncate = json!({ "type": "conversation.item.truncate", "item_id": item_id, "content_index": 0, "audio_end_ms": report.played_ms });
-            self.to_upstream(truncate);
+            self.send_to_upstream(truncate);
             self.record(TranscriptItem {
                 truncated_at_ms: Some(report.played_ms),
                 ..item(item_id, Role::Assistant, None, now)
@@ -403,7 +403,7 @@ impl CallCore {
                 if self.playback.audio_done
                     && let Some(response_id) = self.playback.announced.take()
                 {
-                    self.to_client(server_event(
+                    self.send_to_client(server_event(
                         "output_audio_buffer.stopped",
                         json!({ "response_id": response_id }),
                     ));
@@ -418,7 +418,7 @@ impl CallCore {
         if self.playback.announced.is_none()
             && let Some(response_id) = self.playback.response_id.clone()
         {
-            self.to_client(server_event(
+            self.send_to_client(server_event(
                 "output_audio_buffer.started",
                 json!({ "response_id": response_id }),
             ));
@@ -448,7 +448,7 @@ impl CallCore {
             outbound: split.outbound,
         });
         let ms = |d: Duration| (d.as_secs_f64() * 1e6).round() / 1e3;
-        self.to_client(server_event(
+        self.send_to_client(server_event(
             "viva.response.latency",
             json!({
                 "response_id": self.playback.announced,
