@@ -23,6 +23,7 @@
 
 mod error;
 mod inbound;
+mod opus_packet;
 mod outbound;
 mod pcm;
 mod reorder;
