@@ -163,6 +163,11 @@ pub struct ServeConfig {
     #[arg(long, env = "VIVA_UDP_PORTS")]
     pub udp_ports: Option<PortRange>,
 
+    /// Offer ICE-TCP (a passive TCP candidate on each call's media port) beside UDP, for
+    /// candidates whose network blocks UDP.
+    #[arg(long, env = "VIVA_ICE_TCP", default_value_t = true, action = clap::ArgAction::Set)]
+    pub ice_tcp: bool,
+
     /// Public IP announced in ICE candidates instead of the bound address (NAT 1:1, cloud hosts).
     #[arg(long, env = "VIVA_PUBLIC_IP")]
     pub public_ip: Option<IpAddr>,
@@ -273,6 +278,7 @@ impl ServeConfig {
             openai_url: "wss://api.openai.com/v1/realtime".into(),
             media_ip: None,
             udp_ports: None,
+            ice_tcp: true,
             public_ip: None,
             max_calls: 50,
             demo: false,

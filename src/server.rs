@@ -153,11 +153,12 @@ async fn build_state_with(
             ))
         }
     };
-    let peer = PeerSettings::new(
+    let mut peer = PeerSettings::new(
         config.media_bind_ip(),
         config.udp_ports.clone().map(|r| r.0),
         config.public_ip,
     );
+    peer.ice_tcp = config.ice_tcp;
     let outbound = OutboundConfig {
         complexity: config.opus_complexity,
         ..OutboundConfig::default()
