@@ -130,8 +130,8 @@ enum ClientMessage {
     Closed,
 }
 
-/// Capacity of the track reader → call channel of input marks (1.3 s of 20 ms chunks); marks
-/// are dropped, never waited for, if the call falls behind.
+/// Capacity of the track reader → call queue of input marks (1.3 s of 20 ms chunks, taken every
+/// 20 ms pacer tick); marks are dropped, never waited for, if the call falls that far behind.
 const MARKS_CAPACITY: usize = 64;
 
 /// The I/O of one call around its [`CallCore`].
@@ -219,7 +219,6 @@ impl Call {
                     Some(ClientMessage::Text(text)) => self.handle(Input::ClientText(&text)).await,
                     Some(ClientMessage::Closed) | None => break EndReason::PeerClosed,
                 },
-                Some(mark) = inputs.marks.recv() => self.core.handle_input(now(), Input::Mark(mark)),
                 message = inputs.upstream.recv() => match message {
                     Some(FromUpstream::Audio { pcm, .. }) => {
                         self.handle(Input::UpstreamAudio(&pcm)).await;
@@ -228,7 +227,10 @@ impl Call {
                             pacer.reset();
                         }
                     }
-                    Some(FromUpstream::Event(event)) => self.handle(Input::UpstreamEvent(event)).await,
+                    Some(FromUpstream::Event(event)) => {
+                        self.take_marks(&mut inputs.marks);
+                        self.handle(Input::UpstreamEvent(event)).await
+                    }
                     None => break EndReason::UpstreamClosed,
                 },
                 deadline = pacer.tick() => {
@@ -236,6 +238,7 @@ impl Call {
                     if late >= PACER_STALL && self.core.is_talking() {
                         tracing::warn!(call_id = %self.id, late_ms = late.as_millis() as u64, "pacer stalled while the interviewer spoke: the candidate hears a gap");
                     }
+                    self.take_marks(&mut inputs.marks);
                     self.tick().await;
                 }
                 control = inputs.control.recv() => match control {
@@ -252,6 +255,15 @@ impl Call {
         let ended = self.event(EventKind::Ended { reason });
         self.transcript.finish(reason, ended.at_ms).await;
         self.events.publish(ended);
+    }
+
+    /// Hands the core the input marks the reader queued. They are taken on the pacer's tick and
+    /// before each upstream event (which may need them), never awaited: a mark does not wake
+    /// the call.
+    fn take_marks(&mut self, marks: &mut mpsc::Receiver<InputMark>) {
+        while let Ok(mark) = marks.try_recv() {
+            self.core.handle_input(now(), Input::Mark(mark));
+        }
     }
 
     /// Hands `input` to the core and carries out what it yields.
