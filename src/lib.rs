@@ -4,10 +4,11 @@
 //! speech model and carries the model's voice, transcripts and the interview's progress back.
 //! The modules follow the path of one audio frame: [`peer`] (webrtc-rs) → [`audio`] (the
 //! sans-IO hot path) → [`upstream`] (OpenAI Realtime or the local engine), tied together per
-//! call by [`session`] and driven over HTTP by [`api`].
+//! call by [`call`] and driven over HTTP by [`api`].
 
 pub mod api;
 pub mod audio;
+pub mod call;
 pub mod clock;
 pub mod config;
 pub mod credentials;
@@ -18,7 +19,6 @@ pub mod metrics;
 pub mod peer;
 pub mod realtime;
 pub mod server;
-pub mod session;
 pub mod store;
 pub mod turn_server;
 pub mod upstream;

@@ -70,7 +70,6 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn keys(data_dir: &std::path::Path, command: KeysCommand) -> Result<(), String> {
-    use viva::store::IntegratorStore;
     let store = server::open_store(data_dir)
         .await
         .map_err(|e| e.to_string())?;

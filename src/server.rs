@@ -10,13 +10,14 @@ use tokio::net::TcpListener;
 
 use crate::api::{self, AppContext, AppState};
 use crate::audio::OutboundConfig;
+use crate::call::Calls;
 use crate::config::{DEFAULT_TURN_PORT, ServeConfig, UpstreamKind};
 use crate::credentials::{JwtKeys, SecretKey, TurnSecrets, TurnUrls};
 use crate::ids::random_bytes;
 use crate::interview::builtin_templates;
+use crate::interview::{EventBus, Interviews};
 use crate::peer::PeerSettings;
-use crate::session::Calls;
-use crate::store::{IntegratorStore, SqliteStore, Store};
+use crate::store::Store;
 use crate::turn_server::EmbeddedTurn;
 use crate::upstream::Upstream;
 use crate::upstream::local::LocalUpstream;
@@ -77,9 +78,9 @@ pub fn database_path(data_dir: &Path) -> std::path::PathBuf {
 }
 
 /// Opens the store in `data_dir`, creating and migrating it if needed.
-pub async fn open_store(data_dir: &Path) -> Result<SqliteStore, StartError> {
+pub async fn open_store(data_dir: &Path) -> Result<Arc<dyn Store>, StartError> {
     std::fs::create_dir_all(data_dir).map_err(io(format!("creating {}", data_dir.display())))?;
-    SqliteStore::open(&database_path(data_dir))
+    crate::store::open(&database_path(data_dir))
         .await
         .map_err(|e| StartError::Config(format!("database: {e}")))
 }
@@ -171,14 +172,16 @@ async fn build_state_with(
     let jwt = JwtKeys::new(format!("jwt:{signing_key}").as_bytes());
     let turn_secrets = turn_secrets(&config)?;
     let turn_urls = turn_urls(&config, embedded_turn);
-    let store: Arc<dyn Store> = Arc::new(store);
+    let events = EventBus::default();
     let calls = Calls::new(
         config.max_calls,
         upstream.clone(),
         store.clone(),
         peer,
         outbound,
+        events.clone(),
     );
+    let interviews = Interviews::new(store.clone(), events);
     Ok(AppState(Arc::new(AppContext {
         api_key,
         turn_secrets,
@@ -187,6 +190,7 @@ async fn build_state_with(
         calls,
         upstream,
         store,
+        interviews,
         jwt,
         config,
     })))

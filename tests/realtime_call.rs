@@ -389,6 +389,7 @@ async fn one_calls_life_is_one_stream_of_interview_events() {
     peer.hangup().await.unwrap();
 
     let mut kinds = Vec::new();
+    let mut heard = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(10);
     while !matches!(kinds.last(), Some(EventKind::Ended { .. })) {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -396,9 +397,11 @@ async fn one_calls_life_is_one_stream_of_interview_events() {
             .await
             .unwrap_or_else(|_| panic!("no end event; so far {kinds:?}"))
             .unwrap();
-        assert!(event.call_id.starts_with("rtc_"), "{event:?}");
+        let call_id = event.call_id.as_deref().unwrap_or_default();
+        assert!(call_id.starts_with("rtc_"), "{event:?}");
         assert_eq!(event.interview_id, None);
-        kinds.push(event.kind);
+        kinds.push(event.kind.clone());
+        heard.push(event);
     }
     let names: Vec<&str> = kinds
         .iter()
@@ -409,6 +412,7 @@ async fn one_calls_life_is_one_stream_of_interview_events() {
             EventKind::AnswerEnded { .. } => "answer_ended",
             EventKind::Transcript { .. } => "transcript",
             EventKind::Ended { .. } => "ended",
+            EventKind::Created | EventKind::Updated { .. } | EventKind::Deleted => "interview",
         })
         .collect();
     let at = |name: &str| {
@@ -438,7 +442,7 @@ async fn one_calls_life_is_one_stream_of_interview_events() {
     assert_eq!(
         kinds.last(),
         Some(&EventKind::Ended {
-            reason: viva::session::EndReason::Hangup
+            reason: viva::call::EndReason::Hangup
         })
     );
     // No candidate transcript: the local engine cannot transcribe, and nothing is invented.
@@ -449,4 +453,13 @@ async fn one_calls_life_is_one_stream_of_interview_events() {
             ..
         }
     )));
+    // What was published was stored first, in the same order: the store is the record.
+    let call_id = heard[0].call_id.clone().unwrap();
+    let stored = server
+        .state
+        .store
+        .events(viva::store::EventsOf::Call(&call_id))
+        .await
+        .unwrap();
+    assert_eq!(stored, heard);
 }

@@ -4,6 +4,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use crate::store::StoreError;
+
 /// An interview-API error: status and a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DetailError {
@@ -44,7 +46,7 @@ impl DetailError {
 
     /// 500; the cause goes to the log only.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
-        tracing::error!(%cause, "internal error");
+        super::error::log_internal(&cause);
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
     }
 }
@@ -63,9 +65,13 @@ impl IntoResponse for DetailError {
     }
 }
 
-impl From<crate::store::StoreError> for DetailError {
-    fn from(error: crate::store::StoreError) -> Self {
-        Self::internal(error)
+impl From<StoreError> for DetailError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound(_) => Self::not_found("Not found"),
+            StoreError::Conflict(_) => Self::new(StatusCode::CONFLICT, "Already exists"),
+            StoreError::Backend(_) => Self::internal(error),
+        }
     }
 }
 

@@ -5,6 +5,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use crate::store::StoreError;
+
 /// An API error with its HTTP status and stable code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
@@ -112,6 +114,15 @@ impl ApiError {
         }
     }
 
+    /// 503: the request was not answered within `limit` (the router's timeout).
+    pub fn timed_out(limit: std::time::Duration) -> Self {
+        Self::unavailable(
+            "request_timeout",
+            format!("The server did not answer within {limit:?}; try again."),
+            5,
+        )
+    }
+
     /// 502: the realtime model could not be used.
     pub fn bad_gateway(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_GATEWAY, "server_error", code, message)
@@ -119,7 +130,7 @@ impl ApiError {
 
     /// 500; the detail goes to the log, not to the client.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
-        tracing::error!(%detail, "internal error");
+        log_internal(&detail);
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "server_error",
@@ -132,6 +143,26 @@ impl ApiError {
     pub fn with_param(mut self, param: impl Into<String>) -> Self {
         self.param = Some(param.into());
         self
+    }
+}
+
+/// Logs the detail of a 500 (every wire format's): it never reaches the client.
+pub(crate) fn log_internal(detail: &dyn std::fmt::Display) {
+    tracing::error!(%detail, "internal error");
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound(_) => Self::not_found("not_found", "Not found."),
+            StoreError::Conflict(_) => Self::new(
+                StatusCode::CONFLICT,
+                "invalid_request_error",
+                "conflict",
+                "It already exists.",
+            ),
+            StoreError::Backend(_) => Self::internal(error),
+        }
     }
 }
 

@@ -137,7 +137,7 @@ async fn create(
         questions: template.plan(),
         context: body.context.filter(|c| !c.trim().is_empty()),
     };
-    state.store.create_interview(&interview).await?;
+    state.interviews.create(&interview).await?;
     Ok((StatusCode::CREATED, Json(interview.to_json())))
 }
 
@@ -202,7 +202,7 @@ async fn update(
         }
         interview.progress_data = progress;
     }
-    state.store.update_interview(&interview).await?;
+    state.interviews.save(&interview).await?;
     Ok(Json(interview.to_json()))
 }
 
@@ -213,7 +213,7 @@ async fn remove(
     Path(id): Path<String>,
 ) -> Result<StatusCode, DetailError> {
     state.owned_interview(&caller, &id).await?;
-    state.store.delete_interview(&id).await?;
+    state.interviews.delete(&id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

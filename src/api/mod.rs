@@ -12,25 +12,47 @@ mod templates;
 mod web;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::HeaderMap;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
+use tower_http::LatencyUnit;
+use tower_http::trace::{DefaultOnFailure, DefaultOnRequest, DefaultOnResponse, TraceLayer};
+use tracing::Level;
 
 pub use auth::Principal;
 pub use detail::DetailError;
 pub use error::ApiError;
 
+use crate::call::Calls;
 use crate::config::ServeConfig;
 use crate::credentials::{JwtKeys, SecretKey, TurnCredentials, TurnSecrets, TurnUrls};
-use crate::session::Calls;
 use crate::store::Store;
 use crate::upstream::Upstream;
 
-/// The largest request body accepted anywhere (SDP offers are 3–8 KB).
+/// The largest request body accepted anywhere (SDP offers are 3–8 KB). The router's
+/// [`DefaultBodyLimit`] layer sets it, and every handler reads its body through an extractor
+/// that honours it (JSON, multipart, bytes): a larger body is answered 413, `body_too_large` on
+/// the realtime API and `{"detail"}` on the interview API.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+// The body limit must never refuse an SDP offer that the call service accepts.
+const _: () = assert!(crate::call::MAX_OFFER_BYTES <= MAX_BODY_BYTES);
+
+/// How long a request may take before it is answered 503 (`request_timeout`, or `{"detail"}`
+/// on the interview API) and its handler dropped. The routes of [`UNTIMED`] are exempt.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The routes the request timeout leaves alone. `POST /v1/realtime/calls` negotiates a call:
+/// it connects the upstream (bounded at 10 s there), gathers ICE (bounded at 2 s) and records
+/// the call, and dropping it part-way would abandon a half-built call. No route streams (no
+/// WebSocket, no server-sent events): a call's media and events go over WebRTC.
+const UNTIMED: &[(Method, &str)] = &[(Method::POST, "/v1/realtime/calls")];
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -56,6 +78,8 @@ pub struct AppContext {
     pub jwt: JwtKeys,
     /// Everything persisted: keys, users, templates, interviews, calls.
     pub store: Arc<dyn Store>,
+    /// Changes interviews: stored with their events, then published.
+    pub interviews: crate::interview::Interviews,
 }
 
 impl std::ops::Deref for AppState {
@@ -66,11 +90,15 @@ impl std::ops::Deref for AppState {
     }
 }
 
-/// The whole API.
+/// The whole API, with its edges as layers: per route, outermost first, a trace span, the body
+/// limit ([`MAX_BODY_BYTES`]), CORS on the browser routes, and the request timeout
+/// ([`REQUEST_TIMEOUT`]; inside CORS, so that a page can read its 503).
 pub fn router(state: AppState) -> Router {
+    let browser = realtime::browser_router()
+        .layer(middleware::from_fn_with_state(REQUEST_TIMEOUT, time_limit))
+        .layer(cors::layer(&state.config.cors_origins));
     Router::new()
         .route("/api/health", get(health))
-        .merge(realtime::browser_router().layer(cors::layer(&state.config.cors_origins)))
         .merge(realtime::server_router())
         .merge(auth::router())
         .merge(templates::router())
@@ -78,8 +106,61 @@ pub fn router(state: AppState) -> Router {
         .merge(metrics::router())
         .merge(web::router())
         .fallback(|| async { ApiError::not_found("not_found", "No such endpoint.") })
+        .layer(middleware::from_fn_with_state(REQUEST_TIMEOUT, time_limit))
+        .merge(browser)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(
+            // One span per request: its method and route template, never the URI (a join link
+            // carries a client secret in its query), headers or body. Its end is logged at info
+            // with status and latency; 5xx answers again at warn (tune with
+            // `VIVA_LOG=tower_http=warn`).
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request| {
+                    let route = request.extensions().get::<MatchedPath>();
+                    tracing::info_span!(
+                        "http",
+                        method = %request.method(),
+                        route = route.map(MatchedPath::as_str),
+                    )
+                })
+                .on_request(DefaultOnRequest::new().level(Level::DEBUG))
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(Level::INFO)
+                        .latency_unit(LatencyUnit::Millis),
+                )
+                .on_failure(
+                    DefaultOnFailure::new()
+                        .level(Level::WARN)
+                        .latency_unit(LatencyUnit::Millis),
+                ),
+        )
         .with_state(state)
+}
+
+/// The request timeout, as middleware (state: the limit): a request still unanswered after
+/// `limit` gets a 503 in its API's error shape and its handler is dropped, except on the
+/// [`UNTIMED`] routes.
+async fn time_limit(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|path| path.as_str().to_owned());
+    let untimed = UNTIMED
+        .iter()
+        .any(|(method, path)| method == request.method() && route.as_deref() == Some(*path));
+    if untimed {
+        return next.run(request).await;
+    }
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) if route.as_deref().is_some_and(|r| r.starts_with("/api/v1/")) => DetailError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("The server did not answer within {limit:?}; try again."),
+        )
+        .into_response(),
+        Err(_) => ApiError::timed_out(limit).into_response(),
+    }
 }
 
 async fn health(State(state): State<AppState>) -> axum::Json<serde_json::Value> {
@@ -139,5 +220,87 @@ impl AppState {
             Ok(found) => Ok(found.is_some()),
             Err(error) => Err(ApiError::internal(error.detail)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use axum::Router;
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode, header};
+    use axum::middleware::from_fn_with_state;
+    use axum::routing::post;
+    use serde_json::Value;
+    use tower::ServiceExt;
+
+    use super::time_limit;
+
+    const LIMIT: Duration = Duration::from_millis(50);
+
+    /// Routes answering 201 after `delay`, behind a request timeout of [`LIMIT`].
+    fn slow_routes(delay: Duration) -> Router {
+        let slow = move || async move {
+            tokio::time::sleep(delay).await;
+            StatusCode::CREATED
+        };
+        Router::new()
+            .route("/v1/realtime/calls", post(slow))
+            .route("/v1/realtime/client_secrets", post(slow))
+            .route("/api/v1/interviews/", post(slow))
+            .layer(from_fn_with_state(LIMIT, time_limit))
+    }
+
+    async fn post_to(router: Router, path: &str) -> (StatusCode, Option<String>, Value) {
+        let request = Request::post(path).body(Body::empty()).unwrap();
+        let response = router.oneshot(request).await.unwrap();
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(header::RETRY_AFTER)
+            .map(|v| v.to_str().unwrap().to_owned());
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (
+            status,
+            retry_after,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    #[tokio::test]
+    async fn a_slow_request_gets_a_503_in_its_apis_error_shape() {
+        let started = Instant::now();
+        let (status, retry_after, body) = post_to(
+            slow_routes(Duration::from_secs(10)),
+            "/v1/realtime/client_secrets",
+        )
+        .await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+        assert_eq!(body["error"]["code"], "request_timeout");
+        assert_eq!(body["error"]["type"], "server_error");
+        assert_eq!(retry_after.as_deref(), Some("5"));
+        assert!(started.elapsed() < Duration::from_secs(5));
+
+        let (status, _, body) =
+            post_to(slow_routes(Duration::from_secs(10)), "/api/v1/interviews/").await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+        assert!(body["detail"].is_string(), "{body}");
+        assert!(body.get("error").is_none(), "{body}");
+    }
+
+    #[tokio::test]
+    async fn a_quick_request_is_untouched() {
+        let (status, _, _) =
+            post_to(slow_routes(Duration::ZERO), "/v1/realtime/client_secrets").await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+
+    #[tokio::test]
+    async fn starting_a_call_is_never_timed_out() {
+        let (status, _, body) = post_to(slow_routes(LIMIT * 4), "/v1/realtime/calls").await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
     }
 }

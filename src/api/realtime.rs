@@ -2,7 +2,7 @@
 //! hangup, plus Viva's call record and the start page's demo secret.
 
 use axum::Router;
-use axum::body::Body;
+use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -13,12 +13,12 @@ use serde_json::{Value, json};
 use super::cors::refuse_api_key_from_browser;
 use super::secret_auth::SecretBearer;
 use super::{ApiError, AppState, MAX_BODY_BYTES, bearer};
+use crate::call::{self, Control, StartError};
 use crate::clock::unix_secs;
 use crate::credentials::SecretScope;
 use crate::credentials::client_secret::{DEFAULT_TTL, TTL_RANGE};
 use crate::ids::new_id;
 use crate::realtime::SessionConfig;
-use crate::session::{self, Control, StartError};
 
 /// Lifetime of the start page's demo secrets.
 const DEMO_TTL: u64 = 600;
@@ -43,11 +43,18 @@ pub(super) fn server_router() -> Router<AppState> {
         .route("/api/demo/client_secret", post(create_demo_secret))
 }
 
-/// Reads a body of at most `limit` bytes.
-async fn read_body(body: Body, limit: usize) -> Result<axum::body::Bytes, ApiError> {
-    axum::body::to_bytes(body, limit)
+/// Reads a request's body within the router's body limit (its `DefaultBodyLimit` layer,
+/// [`MAX_BODY_BYTES`]).
+async fn read_body(request: Request, state: &AppState) -> Result<Bytes, ApiError> {
+    Bytes::from_request(request, state)
         .await
-        .map_err(|_| ApiError::body_too_large(limit))
+        .map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::body_too_large(MAX_BODY_BYTES)
+            } else {
+                ApiError::bad_request("invalid_body", rejection.body_text())
+            }
+        })
 }
 
 impl AppState {
@@ -80,11 +87,10 @@ struct ExpiresAfter {
 /// `POST /v1/realtime/client_secrets` (server key): a client secret bound to a session.
 async fn create_client_secret(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Body,
+    request: Request,
 ) -> Result<impl IntoResponse, ApiError> {
-    state.require_server_key(&headers).await?;
-    let bytes = read_body(body, MAX_BODY_BYTES).await?;
+    state.require_server_key(request.headers()).await?;
+    let bytes = read_body(request, &state).await?;
     let request: ClientSecretRequest = if bytes.iter().all(u8::is_ascii_whitespace) {
         ClientSecretRequest {
             expires_after: None,
@@ -190,7 +196,7 @@ async fn create_call(
     let call = read_call_request(&state, request).await?;
     let answer = state
         .calls
-        .start(session::CallRequest {
+        .start(call::CallRequest {
             offer: call.offer,
             session: call.session,
             secret_id: call.secret_id,
@@ -199,7 +205,7 @@ async fn create_call(
         })
         .await
         .map_err(start_error)?;
-    let session::CallAnswer {
+    let call::CallAnswer {
         call_id,
         sdp: answer,
     } = answer;
@@ -227,17 +233,26 @@ fn wants_viva_events(query: Option<&str>) -> bool {
 
 /// The realtime API's error for a call that could not start.
 fn start_error(error: StartError) -> ApiError {
-    match error {
-        StartError::InvalidSdp(detail) => ApiError::bad_request(
+    use crate::interview::InterviewError;
+    use crate::peer::PeerError;
+    use crate::upstream::UpstreamError;
+    let invalid_sdp = |detail: &dyn std::fmt::Display| {
+        ApiError::bad_request(
             "invalid_sdp",
             format!("The SDP offer is not valid: {detail}"),
         )
-        .with_param("sdp"),
-        e @ StartError::NoAudio => {
+        .with_param("sdp")
+    };
+    match error {
+        StartError::Peer(e @ PeerError::NotSdp) => invalid_sdp(&e),
+        StartError::Peer(PeerError::SdpRefused(detail)) => invalid_sdp(&detail),
+        StartError::Peer(e @ PeerError::NoAudio) => {
             ApiError::bad_request("no_audio", e.to_string()).with_param("sdp")
         }
-        e @ StartError::NoOpus => ApiError::bad_request("no_opus", e.to_string()).with_param("sdp"),
-        StartError::NoMediaPort => ApiError::unavailable(
+        StartError::Peer(e @ PeerError::NoOpus) => {
+            ApiError::bad_request("no_opus", e.to_string()).with_param("sdp")
+        }
+        StartError::Peer(PeerError::NoPort) => ApiError::unavailable(
             "no_media_port",
             "Every media port is in use; try again shortly.",
             5,
@@ -247,30 +262,32 @@ fn start_error(error: StartError) -> ApiError {
             format!("The server is at its limit of {max} calls; try again shortly."),
             5,
         ),
-        StartError::InterviewNotFound => ApiError::forbidden(
+        StartError::Interview(InterviewError::NotFound) => ApiError::forbidden(
             "interview_not_found",
             "The interview of this token no longer exists.",
         ),
-        StartError::InterviewCompleted => ApiError::forbidden(
+        StartError::Interview(InterviewError::Completed) => ApiError::forbidden(
             "interview_completed",
             "The interview of this token is completed.",
         ),
-        StartError::UpstreamRefused(detail) => {
+        StartError::Upstream(UpstreamError::Refused(detail)) => {
             tracing::error!(%detail, "upstream refused the session");
             ApiError::bad_gateway(
                 "upstream_refused",
                 "The realtime model refused the session.",
             )
         }
-        StartError::UpstreamUnreachable(detail) => {
+        StartError::Upstream(UpstreamError::Unreachable(detail)) => {
             tracing::error!(%detail, "upstream unreachable");
             ApiError::bad_gateway(
                 "upstream_unavailable",
                 "The realtime model cannot be reached; try again shortly.",
             )
         }
-        StartError::Store(error) => ApiError::internal(error),
-        StartError::Internal(detail) => ApiError::internal(detail),
+        StartError::Store(error) => error.into(),
+        StartError::Peer(error @ (PeerError::NoLocalDescription | PeerError::WebRtc(_))) => {
+            ApiError::internal(error)
+        }
     }
 }
 
@@ -291,7 +308,7 @@ async fn read_call_request(state: &AppState, request: Request) -> Result<CallReq
         .to_ascii_lowercase();
     if content_type.starts_with("application/sdp") {
         let secret = state.verify_secret(&token)?;
-        let bytes = read_body(request.into_body(), session::MAX_OFFER_BYTES).await?;
+        let bytes = read_body(request, state).await?;
         let offer = String::from_utf8(bytes.to_vec()).map_err(|_| {
             ApiError::bad_request("invalid_sdp", "The SDP offer is not UTF-8.").with_param("sdp")
         })?;
@@ -472,7 +489,7 @@ async fn switch_question(
         .map_err(|_| ApiError::not_found("call_not_found", "The call has ended."))?;
     if let Ok(Some(mut interview)) = state.store.interview(&scope.interview_id).await {
         interview.progress_data["current_question"] = json!(question);
-        if let Err(error) = state.store.update_interview(&interview).await {
+        if let Err(error) = state.interviews.save(&interview).await {
             tracing::warn!(%error, "could not record the current question");
         }
     }

@@ -8,23 +8,40 @@ use axum::routing::get;
 use super::AppState;
 
 const INDEX_HTML: &str = include_str!("../../web/index.html");
-const APP_JS: &str = include_str!("../../web/app.js");
 const STYLE_CSS: &str = include_str!("../../web/style.css");
+
+/// The page's script: plain ES modules, each served at `/assets/<file>`. `app.js` is the entry
+/// (`<script type="module">` in `index.html`); it imports the others by relative path.
+const MODULES: &[(&str, &str)] = &[
+    ("/assets/app.js", include_str!("../../web/app.js")),
+    ("/assets/api.js", include_str!("../../web/api.js")),
+    ("/assets/call.js", include_str!("../../web/call.js")),
+    ("/assets/end.js", include_str!("../../web/end.js")),
+    ("/assets/errors.js", include_str!("../../web/errors.js")),
+    ("/assets/events.js", include_str!("../../web/events.js")),
+    (
+        "/assets/indicators.js",
+        include_str!("../../web/indicators.js"),
+    ),
+    ("/assets/media.js", include_str!("../../web/media.js")),
+    ("/assets/meter.js", include_str!("../../web/meter.js")),
+    ("/assets/mute.js", include_str!("../../web/mute.js")),
+    ("/assets/params.js", include_str!("../../web/params.js")),
+    ("/assets/state.js", include_str!("../../web/state.js")),
+    ("/assets/status.js", include_str!("../../web/status.js")),
+    (
+        "/assets/transcript.js",
+        include_str!("../../web/transcript.js"),
+    ),
+    ("/assets/ui.js", include_str!("../../web/ui.js")),
+    ("/assets/viva.js", include_str!("../../web/viva.js")),
+];
 
 /// `/` and `/join` (the page; a join link carries `?token=ek_…`), and its assets.
 pub(crate) fn router() -> Router<AppState> {
-    Router::new()
+    let mut router = Router::new()
         .route("/", get(index))
         .route("/join", get(index))
-        .route(
-            "/assets/app.js",
-            get(|| async {
-                (
-                    [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
-                    APP_JS,
-                )
-            }),
-        )
         .route(
             "/assets/style.css",
             get(|| async {
@@ -33,9 +50,58 @@ pub(crate) fn router() -> Router<AppState> {
                     STYLE_CSS,
                 )
             }),
-        )
+        );
+    for &(path, source) in MODULES {
+        router = router.route(
+            path,
+            get(move || async move {
+                (
+                    [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+                    source,
+                )
+            }),
+        );
+    }
+    router
 }
 
 async fn index() -> impl IntoResponse {
     ([(header::CACHE_CONTROL, "no-store")], Html(INDEX_HTML))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MODULES;
+
+    /// Every `from "./x.js"` in a module names a module that is served (a missing route would
+    /// only show in a browser, as a page that never starts).
+    #[test]
+    fn every_imported_module_is_served() {
+        for (path, source) in MODULES {
+            for rest in source.split(" from \"./").skip(1) {
+                let name = &rest[..rest.find('"').expect("closing quote")];
+                let served = format!("/assets/{name}");
+                assert!(
+                    MODULES.iter().any(|(p, _)| *p == served),
+                    "{path} imports ./{name}, which has no route"
+                );
+            }
+        }
+    }
+
+    /// Every `web/*.js` file is served, so a new module cannot be forgotten here.
+    #[test]
+    fn every_web_script_is_served() {
+        let web = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
+        for entry in std::fs::read_dir(web).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            if name.ends_with(".js") {
+                let served = format!("/assets/{name}");
+                assert!(
+                    MODULES.iter().any(|(p, _)| *p == served),
+                    "web/{name} has no route in src/api/web.rs"
+                );
+            }
+        }
+    }
 }

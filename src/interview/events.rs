@@ -1,21 +1,23 @@
-//! What happens in an interview's calls, as one stream of domain events: the seam webhooks,
-//! credits, recordings, WebSocket facades and metrics subscribe to. Published in-process on an
-//! [`EventBus`] (a NATS-backed bus slots in beside it for several nodes).
+//! What happens to interviews and in their calls, as one stream of domain events: the seam
+//! webhooks, credits, recordings, WebSocket facades and metrics subscribe to. Each event is
+//! written to the store in the transaction of the change it describes, then published
+//! in-process on an [`EventBus`] (a NATS-backed bus slots in beside it for several nodes).
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
-use crate::session::EndReason;
+use super::Status;
+use crate::call::EndReason;
 use crate::store::Role;
 
 /// Events a slow subscriber may fall behind by before it misses some (it is told how many).
 const BUS_CAPACITY: usize = 1024;
 
-/// One thing that happened in a call.
+/// One thing that happened to an interview or in a call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InterviewEvent {
-    /// The call (`rtc_…`).
-    pub call_id: String,
+    /// The call (`rtc_…`), for what happened in one.
+    pub call_id: Option<String>,
     /// Its interview, when the call's secret was bound to one.
     pub interview_id: Option<String>,
     /// When, Unix milliseconds.
@@ -29,6 +31,15 @@ pub struct InterviewEvent {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
+    /// An integrator created the interview.
+    Created,
+    /// An integrator changed the interview; its status is now `status`.
+    Updated {
+        /// The status after the change.
+        status: Status,
+    },
+    /// An integrator deleted the interview.
+    Deleted,
     /// The candidate's call connected (joined).
     Joined,
     /// The interviewer moved to a question (0-based), of `question_count`.
@@ -85,6 +96,18 @@ impl Default for EventBus {
     }
 }
 
+impl InterviewEvent {
+    /// An event of `interview_id` itself (not of a call) at `at_ms`.
+    pub fn of_interview(interview_id: &str, at_ms: u64, kind: EventKind) -> Self {
+        Self {
+            call_id: None,
+            interview_id: Some(interview_id.to_owned()),
+            at_ms,
+            kind,
+        }
+    }
+}
+
 impl EventBus {
     /// Publishes `event` to every subscriber (none is fine).
     pub fn publish(&self, event: InterviewEvent) {
@@ -104,7 +127,7 @@ mod tests {
     #[test]
     fn events_serialise_flat_with_a_type() {
         let event = InterviewEvent {
-            call_id: "rtc_1".into(),
+            call_id: Some("rtc_1".into()),
             interview_id: None,
             at_ms: 5,
             kind: EventKind::Ended {
@@ -124,7 +147,7 @@ mod tests {
     async fn subscribers_get_what_is_published_after_they_subscribe() {
         let bus = EventBus::default();
         let early = InterviewEvent {
-            call_id: "rtc_1".into(),
+            call_id: Some("rtc_1".into()),
             interview_id: None,
             at_ms: 1,
             kind: EventKind::Joined,

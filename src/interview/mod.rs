@@ -3,12 +3,14 @@
 
 mod builtin;
 mod events;
+mod service;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 pub use builtin::builtin_templates;
 pub use events::{EventBus, EventKind, InterviewEvent};
+pub use service::Interviews;
 
 /// Most and fewest questions in a plan.
 pub const PLAN_LEN: std::ops::RangeInclusive<usize> = 1..=10;
@@ -146,7 +148,26 @@ pub fn rfc3339(ms: u64) -> String {
         .unwrap_or_default()
 }
 
+/// Why an interview cannot be used as asked. Each wire format maps these onto its errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum InterviewError {
+    /// It does not exist (or no longer).
+    #[error("the interview does not exist")]
+    NotFound,
+    /// It is completed: no call joins it any more.
+    #[error("the interview is completed")]
+    Completed,
+}
+
 impl Interview {
+    /// Whether a call may join it now.
+    pub fn check_open(&self) -> Result<(), InterviewError> {
+        match self.status {
+            Status::Completed => Err(InterviewError::Completed),
+            Status::InProgress => Ok(()),
+        }
+    }
+
     /// Progress at creation: on question 1, none completed.
     pub fn initial_progress() -> Value {
         json!({ "current_question": 1, "questions_completed": [] })

@@ -8,22 +8,18 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use rtc::ice::mdns::MulticastDnsMode;
-use rtc::rtp;
 use serde::Deserialize;
 use serde_json::Value;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::mpsc;
 use webrtc::data_channel::{DataChannel, DataChannelEvent};
-use webrtc::media_stream::track_local::TrackLocal;
-use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
 use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
 use webrtc::peer_connection::{
-    PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler, RTCConfigurationBuilder,
-    RTCIceGatheringState, RTCIceServer, RTCIceTransportPolicy, RTCPeerConnectionState,
-    RTCSessionDescription, SettingEngineBuilder,
+    PeerConnection, RTCConfigurationBuilder, RTCIceServer, RTCIceTransportPolicy,
+    RTCPeerConnectionState, RTCSessionDescription,
 };
 
 use crate::credentials::TurnCredentials;
+use crate::peer::{self, EventHandler, OpusTrack, PeerError, PeerEvent};
 
 /// Capacity of the event channel; a full channel drops RTP reports, never control events.
 const EVENT_CAPACITY: usize = 4_096;
@@ -68,7 +64,13 @@ pub enum ClientError {
     Unreachable(String),
     /// Something inside the local peer failed.
     #[error("local peer: {0}")]
-    Peer(String),
+    Peer(#[from] PeerError),
+}
+
+impl From<webrtc::error::Error> for ClientError {
+    fn from(error: webrtc::error::Error) -> Self {
+        Self::Peer(error.into())
+    }
 }
 
 impl ClientError {
@@ -97,29 +99,17 @@ fn rtc_configuration(relay: Option<&Relay>) -> webrtc::peer_connection::RTCConfi
     }
 }
 
-fn peer_error(e: impl std::fmt::Display) -> ClientError {
-    ClientError::Peer(e.to_string())
-}
-
-struct Handler {
-    events: mpsc::Sender<ClientEvent>,
-    gathered: Arc<Notify>,
-}
-
-#[async_trait::async_trait]
-impl PeerConnectionEventHandler for Handler {
-    async fn on_ice_gathering_state_change(&self, state: RTCIceGatheringState) {
-        if state == RTCIceGatheringState::Complete {
-            self.gathered.notify_one();
+/// Reports state changes and reads the interviewer's track as it comes; the server opens no
+/// data channel of its own.
+fn on_peer_event(events: mpsc::Sender<ClientEvent>) -> impl Fn(PeerEvent) + Send + Sync + 'static {
+    move |event| match event {
+        PeerEvent::State(state) => {
+            let _ = events.try_send(ClientEvent::State(state));
         }
-    }
-
-    async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {
-        let _ = self.events.try_send(ClientEvent::State(state));
-    }
-
-    async fn on_track(&self, track: Arc<dyn TrackRemote>) {
-        tokio::spawn(read_audio(track, self.events.clone()));
+        PeerEvent::Track(track) => {
+            tokio::spawn(read_audio(track, events.clone()));
+        }
+        PeerEvent::DataChannel(_) => {}
     }
 }
 
@@ -140,22 +130,16 @@ async fn read_audio(track: Arc<dyn TrackRemote>, events: mpsc::Sender<ClientEven
     }
 }
 
-async fn read_channel(channel: Arc<dyn DataChannel>, events: mpsc::Sender<ClientEvent>) {
-    while let Some(event) = channel.poll().await {
-        let event = match event {
-            DataChannelEvent::OnOpen => ClientEvent::DataChannelOpen,
-            DataChannelEvent::OnMessage(message) => match serde_json::from_slice(&message.data) {
-                Ok(value) => ClientEvent::ServerEvent(value),
-                Err(_) => continue,
-            },
-            DataChannelEvent::OnClose => break,
-            _ => continue,
-        };
-        if events.send(event).await.is_err() {
-            return;
-        }
+/// What `oai-events` brings: its opening and each server event (JSON; anything else is
+/// skipped).
+fn channel_event(event: DataChannelEvent) -> Option<ClientEvent> {
+    match event {
+        DataChannelEvent::OnOpen => Some(ClientEvent::DataChannelOpen),
+        DataChannelEvent::OnMessage(message) => serde_json::from_slice(&message.data)
+            .ok()
+            .map(ClientEvent::ServerEvent),
+        _ => None,
     }
-    let _ = events.send(ClientEvent::DataChannelClosed).await;
 }
 
 /// A TURN server to send all of a call's media through (`iceTransportPolicy: "relay"`), as
@@ -190,9 +174,8 @@ impl Relay {
 /// A connected synthetic candidate.
 pub struct SyntheticPeer {
     pc: Arc<dyn PeerConnection>,
-    track: Arc<TrackLocalStaticRTP>,
+    audio: OpusTrack,
     channel: Arc<dyn DataChannel>,
-    ssrc: u32,
     /// What the peer observes, in order.
     pub events: mpsc::Receiver<ClientEvent>,
     /// The call id from the answer's `Location`.
@@ -240,49 +223,33 @@ impl SyntheticPeer {
         relay: Option<&Relay>,
     ) -> Result<Self, ClientError> {
         let (events_tx, events) = mpsc::channel(EVENT_CAPACITY);
-        let gathered = Arc::new(Notify::new());
-        let (media, registry) = crate::peer::opus_media_engine().map_err(peer_error)?;
-        let settings = SettingEngineBuilder::new()
-            .with_multicast_dns_mode(MulticastDnsMode::Disabled)
-            .with_ice_connection_attempts(
-                Some(crate::peer::ICE_CHECK_INTERVAL),
-                Some(crate::peer::ICE_MAX_BINDING_REQUESTS),
-            )
+        let handler = EventHandler::new(on_peer_event(events_tx.clone()));
+        let settings = peer::settings()
             // Relayed, relay pairs are all there is: no 2 s wait for a better pair (as
             // browsers, which nominate a relay pair as soon as it works).
             .with_relay_acceptance_min_wait(relay.map(|_| Duration::ZERO))
             .build();
-        let pc = PeerConnectionBuilder::new()
-            .with_configuration(rtc_configuration(relay))
-            .with_media_engine(media)
-            .with_setting_engine(settings)
-            .with_interceptor_registry(registry)
-            .with_handler(Arc::new(Handler {
-                events: events_tx.clone(),
-                gathered: gathered.clone(),
-            }))
+        let pc = peer::builder(rtc_configuration(relay), settings, handler.clone())?
             .with_udp_addrs(vec!["127.0.0.1:0".to_owned()])
             .build()
-            .await
-            .map_err(peer_error)?;
+            .await?;
         let pc: Arc<dyn PeerConnection> = Arc::new(pc);
-        let ssrc = rand::random::<u32>();
-        let track = crate::peer::opus_track(ssrc, "candidate", "mic");
-        pc.add_track(track.clone() as Arc<dyn TrackLocal>)
-            .await
-            .map_err(peer_error)?;
-        let channel = pc
-            .create_data_channel("oai-events", None)
-            .await
-            .map_err(peer_error)?;
-        tokio::spawn(read_channel(channel.clone(), events_tx));
-        let offer = pc.create_offer(None).await.map_err(peer_error)?;
-        pc.set_local_description(offer).await.map_err(peer_error)?;
-        let _ = tokio::time::timeout(Duration::from_secs(5), gathered.notified()).await;
+        let audio = OpusTrack::new("candidate", "mic");
+        pc.add_track(audio.local()).await?;
+        let channel = pc.create_data_channel("oai-events", None).await?;
+        tokio::spawn(peer::read_data_channel(
+            channel.clone(),
+            events_tx,
+            channel_event,
+            ClientEvent::DataChannelClosed,
+        ));
+        let offer = pc.create_offer(None).await?;
+        pc.set_local_description(offer).await?;
+        handler.gathered(Duration::from_secs(5)).await;
         let offer_sdp = pc
             .local_description()
             .await
-            .ok_or_else(|| peer_error("no local description"))?
+            .ok_or(PeerError::NoLocalDescription)?
             .sdp;
 
         let http = reqwest::Client::new();
@@ -335,16 +302,13 @@ impl SyntheticPeer {
             return Err(ClientError::Refused { status, code });
         }
         let answered_at = Instant::now();
-        let answer = RTCSessionDescription::answer(body).map_err(peer_error)?;
-        pc.set_remote_description(answer)
-            .await
-            .map_err(peer_error)?;
+        let answer = RTCSessionDescription::answer(body)?;
+        pc.set_remote_description(answer).await?;
         let call_id = location.rsplit('/').next().unwrap_or_default().to_owned();
         Ok(Self {
             pc,
-            track,
+            audio,
             channel,
-            ssrc,
             events,
             call_id,
             base_url: base_url.to_owned(),
@@ -363,27 +327,15 @@ impl SyntheticPeer {
         marker: bool,
         payload: Bytes,
     ) -> Result<(), ClientError> {
-        let header = rtp::Header {
-            version: 2,
-            marker,
-            payload_type: 111,
-            sequence_number,
-            timestamp,
-            ssrc: self.ssrc,
-            ..Default::default()
-        };
-        self.track
-            .write_rtp(rtp::Packet { header, payload })
-            .await
-            .map_err(peer_error)
+        Ok(self
+            .audio
+            .send(sequence_number, timestamp, marker, payload)
+            .await?)
     }
 
     /// Sends a client event on `oai-events`.
     pub async fn send_event(&self, event: &Value) -> Result<(), ClientError> {
-        self.channel
-            .send_text(&event.to_string())
-            .await
-            .map_err(peer_error)
+        Ok(self.channel.send_text(&event.to_string()).await?)
     }
 
     /// Asks the server to end the call, then closes the peer.

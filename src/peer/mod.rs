@@ -2,8 +2,16 @@
 //! sendrecv audio track, the `oai-events` data channel), answer the offer without trickle, and
 //! hand everything that happens to the call as [`PeerEvent`]s over a bounded channel. The
 //! driver awaits handler methods inline, so the handler only `try_send`s.
+//!
+//! What both ends of a call do alike is shared with `viva load`'s synthetic candidate (the
+//! offerer): the connection [`builder`], the [`EventHandler`], the [`OpusTrack`] and
+//! [`read_data_channel`].
 
+mod connection;
+mod data_channel;
+mod events;
 mod offer;
+mod opus;
 
 use std::net::IpAddr;
 use std::ops::RangeInclusive;
@@ -12,26 +20,17 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
-use rtc::ice::mdns::MulticastDnsMode;
-use rtc::media_stream::MediaStreamTrack;
-use rtc::peer_connection::configuration::media_engine::MIME_TYPE_OPUS;
-use rtc::rtp;
-use rtc::rtp_transceiver::rtp_sender::{
-    RTCRtpCodec, RTCRtpCodecParameters, RTCRtpCodingParameters, RTCRtpEncodingParameters,
-    RtpCodecKind,
-};
-use tokio::sync::{Notify, mpsc};
-use webrtc::data_channel::DataChannel;
-use webrtc::media_stream::track_local::TrackLocal;
-use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
-use webrtc::media_stream::track_remote::TrackRemote;
+use tokio::sync::mpsc;
 use webrtc::peer_connection::{
-    MediaEngine, PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler,
-    RTCConfigurationBuilder, RTCIceGatheringState, RTCPeerConnectionState, RTCSessionDescription,
-    Registry, SettingEngine, SettingEngineBuilder, register_default_interceptors,
+    PeerConnection, PeerConnectionEventHandler, RTCConfigurationBuilder, RTCSessionDescription,
+    SettingEngine,
 };
 
+pub use connection::{builder, settings};
+pub use data_channel::read_data_channel;
+pub use events::{EventHandler, PeerEvent};
 pub use offer::{MAX_OFFER_BYTES, check_offer};
+pub use opus::{OpusTrack, opus_codec, opus_media_engine};
 
 /// Capacity of the peer → call event channel. Events are few (a track, a data channel,
 /// state changes); if it is ever full, a state change is dropped and logged.
@@ -40,12 +39,6 @@ const PEER_EVENT_CAPACITY: usize = 32;
 /// How long ICE gathering may take before the answer goes out anyway (host candidates are
 /// gathered in milliseconds).
 const GATHERING_TIMEOUT: Duration = Duration::from_secs(2);
-
-/// Pace of ICE connectivity checks: RFC 8445's Ta of 50 ms rather than webrtc-rs's 200 ms,
-/// which added up to 200 ms to every call's setup (measured by `viva load`).
-pub(crate) const ICE_CHECK_INTERVAL: Duration = Duration::from_millis(50);
-/// Checks per candidate pair before it fails: the same 1.4 s window as webrtc-rs's default.
-pub(crate) const ICE_MAX_BINDING_REQUESTS: u16 = 28;
 
 /// Where media sockets bind and what they announce.
 #[derive(Debug)]
@@ -101,52 +94,43 @@ impl PeerSettings {
     }
 }
 
-/// Something that happened to a peer connection.
-pub enum PeerEvent {
-    /// The candidate's audio track: its first RTP packet arrived.
-    Track(Arc<dyn TrackRemote>),
-    /// The candidate's data channel (already open).
-    DataChannel(Arc<dyn DataChannel>),
-    /// The connection's state changed.
-    State(RTCPeerConnectionState),
-}
-
-/// Why an offer could not be answered.
+/// Why a peer connection could not be set up or used.
 #[derive(Debug, thiserror::Error)]
 pub enum PeerError {
-    /// The offer is not valid SDP, or webrtc-rs refused it.
-    #[error("invalid SDP offer: {0}")]
-    InvalidSdp(String),
+    /// The offer is not SDP: it does not start with `v=0`.
+    #[error("an SDP offer starts with \"v=0\"")]
+    NotSdp,
     /// The offer has no audio section to answer.
     #[error("the offer has no audio section; Viva needs the candidate's microphone")]
     NoAudio,
     /// The offer's audio does not include Opus.
     #[error("the offer's audio does not include Opus (opus/48000/2)")]
     NoOpus,
+    /// webrtc-rs could not parse the offer, apply it, or answer it.
+    #[error("invalid SDP offer: {0}")]
+    SdpRefused(#[source] webrtc::error::Error),
     /// Every media port is in use.
     #[error("no media port available")]
     NoPort,
-    /// Anything else inside webrtc-rs.
+    /// The connection has no local description once ICE gathering is over.
+    #[error("the peer connection has no local description")]
+    NoLocalDescription,
+    /// Anything else inside webrtc-rs (the media engine, adding a track, writing RTP…).
     #[error("peer connection failed: {0}")]
-    Internal(String),
+    WebRtc(#[from] webrtc::error::Error),
 }
 
 /// A connected (or connecting) candidate peer, answered.
 pub struct Peer {
     /// The connection.
     pub pc: Arc<dyn PeerConnection>,
-    /// The interviewer's audio track.
-    pub track: Arc<TrackLocalStaticRTP>,
-    /// SSRC of that track.
-    pub ssrc: u32,
-    /// Negotiated Opus payload type (from the offer: 111 in Chrome, 109 in Firefox).
-    pub payload_type: u8,
+    /// The interviewer's audio track, with the negotiated Opus payload type.
+    audio: OpusTrack,
 }
 
 impl Peer {
-    /// Sends one Opus frame as an RTP packet with our own sequence number and timestamp.
-    /// webrtc-rs reports success even when it drops the packet (before the connection is up),
-    /// so only call this once connected.
+    /// Sends one Opus frame of the interviewer's voice (see [`OpusTrack::send`]); only call
+    /// this once connected.
     pub async fn send_opus(
         &self,
         sequence_number: u16,
@@ -154,19 +138,10 @@ impl Peer {
         marker: bool,
         payload: Bytes,
     ) -> Result<(), PeerError> {
-        let header = rtp::Header {
-            version: 2,
-            marker,
-            payload_type: self.payload_type,
-            sequence_number,
-            timestamp,
-            ssrc: self.ssrc,
-            ..Default::default()
-        };
-        self.track
-            .write_rtp(rtp::Packet { header, payload })
-            .await
-            .map_err(|e| PeerError::Internal(e.to_string()))
+        Ok(self
+            .audio
+            .send(sequence_number, timestamp, marker, payload)
+            .await?)
     }
 
     /// Closes the connection (idempotent).
@@ -177,96 +152,32 @@ impl Peer {
     }
 }
 
-/// Opus as Viva negotiates it: 48 kHz stereo signalling (RFC 7587), in-band FEC.
-pub fn opus_codec() -> RTCRtpCodecParameters {
-    RTCRtpCodecParameters {
-        payload_type: 111,
-        rtp_codec: RTCRtpCodec {
-            mime_type: MIME_TYPE_OPUS.to_owned(),
-            clock_rate: 48_000,
-            channels: 2,
-            sdp_fmtp_line: "minptime=10;useinbandfec=1".to_owned(),
-            rtcp_feedback: vec![],
-        },
-    }
-}
-
-/// A media engine offering only Opus, with webrtc-rs's default interceptors.
-pub fn opus_media_engine() -> Result<(MediaEngine, Registry), String> {
-    let mut media = MediaEngine::default();
-    media
-        .register_codec(opus_codec(), RtpCodecKind::Audio)
-        .map_err(|e| e.to_string())?;
-    let registry =
-        register_default_interceptors(Registry::new(), &mut media).map_err(|e| e.to_string())?;
-    Ok((media, registry))
-}
-
-/// An Opus audio track we write RTP packets to ourselves, with `ssrc`.
-pub fn opus_track(ssrc: u32, stream_id: &str, track_id: &str) -> Arc<TrackLocalStaticRTP> {
-    let encoding = RTCRtpEncodingParameters {
-        rtp_coding_parameters: RTCRtpCodingParameters {
-            ssrc: Some(ssrc),
-            ..Default::default()
-        },
-        codec: opus_codec().rtp_codec,
-        ..Default::default()
-    };
-    let track = MediaStreamTrack::new(
-        stream_id.into(),
-        track_id.into(),
-        track_id.into(),
-        RtpCodecKind::Audio,
-        vec![encoding],
-    );
-    Arc::new(TrackLocalStaticRTP::new(track))
-}
-
+/// The answerer's settings: the shared ones, and a vanished browser is noticed after 5 s + 5 s
+/// instead of 5 s + 25 s.
 fn setting_engine() -> SettingEngine {
-    SettingEngineBuilder::new()
-        .with_multicast_dns_mode(MulticastDnsMode::Disabled)
-        // A vanished browser is noticed after 5 s + 5 s instead of 5 s + 25 s.
+    settings()
         .with_ice_timeouts(
             Some(Duration::from_secs(5)),
             Some(Duration::from_secs(5)),
             Some(Duration::from_secs(1)),
         )
-        .with_ice_connection_attempts(Some(ICE_CHECK_INTERVAL), Some(ICE_MAX_BINDING_REQUESTS))
         .build()
 }
 
-struct Handler {
-    events: mpsc::Sender<PeerEvent>,
-    gathered: Arc<Notify>,
-}
-
-#[async_trait::async_trait]
-impl PeerConnectionEventHandler for Handler {
-    async fn on_ice_gathering_state_change(&self, state: RTCIceGatheringState) {
-        if state == RTCIceGatheringState::Complete {
-            self.gathered.notify_one();
-        }
-    }
-
-    async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {
-        if self.events.try_send(PeerEvent::State(state)).is_err() {
-            tracing::warn!(?state, "peer event channel full; state change dropped");
-        }
-    }
-
-    async fn on_track(&self, track: Arc<dyn TrackRemote>) {
-        if self.events.try_send(PeerEvent::Track(track)).is_err() {
-            tracing::error!("peer event channel full; remote track dropped");
-        }
-    }
-
-    async fn on_data_channel(&self, channel: Arc<dyn DataChannel>) {
-        if self
-            .events
-            .try_send(PeerEvent::DataChannel(channel))
-            .is_err()
-        {
-            tracing::error!("peer event channel full; data channel dropped");
+/// Hands each event to the call; drops (and logs) it if the call is that far behind.
+fn forward_to(events: mpsc::Sender<PeerEvent>) -> impl Fn(PeerEvent) + Send + Sync + 'static {
+    move |event| {
+        let Err(full) = events.try_send(event) else {
+            return;
+        };
+        match full.into_inner() {
+            PeerEvent::State(state) => {
+                tracing::warn!(?state, "peer event channel full; state change dropped");
+            }
+            PeerEvent::Track(_) => tracing::error!("peer event channel full; remote track dropped"),
+            PeerEvent::DataChannel(_) => {
+                tracing::error!("peer event channel full; data channel dropped");
+            }
         }
     }
 }
@@ -276,24 +187,22 @@ impl PeerConnectionEventHandler for Handler {
 async fn build(
     settings: &PeerSettings,
     addr: &str,
-    handler: Arc<Handler>,
+    handler: Arc<dyn PeerConnectionEventHandler>,
 ) -> Result<Option<Arc<dyn PeerConnection>>, PeerError> {
-    let (media, registry) = opus_media_engine().map_err(PeerError::Internal)?;
     let tcp_addrs = if settings.ice_tcp {
         vec![addr.to_owned()]
     } else {
         vec![]
     };
-    let built = PeerConnectionBuilder::new()
-        .with_configuration(RTCConfigurationBuilder::new().build())
-        .with_media_engine(media)
-        .with_setting_engine(setting_engine())
-        .with_interceptor_registry(registry)
-        .with_handler(handler)
-        .with_udp_addrs(vec![addr.to_owned()])
-        .with_tcp_addrs(tcp_addrs)
-        .build()
-        .await;
+    let built = builder(
+        RTCConfigurationBuilder::new().build(),
+        setting_engine(),
+        handler,
+    )?
+    .with_udp_addrs(vec![addr.to_owned()])
+    .with_tcp_addrs(tcp_addrs)
+    .build()
+    .await;
     match built {
         Ok(pc) => Ok(Some(Arc::new(pc))),
         Err(error) => {
@@ -311,18 +220,14 @@ pub async fn answer(
 ) -> Result<(Peer, String, mpsc::Receiver<PeerEvent>), PeerError> {
     check_offer(offer_sdp)?;
     for addr in settings.candidate_addrs() {
-        let description = RTCSessionDescription::offer(offer_sdp.to_owned())
-            .map_err(|e| PeerError::InvalidSdp(e.to_string()))?;
+        let description =
+            RTCSessionDescription::offer(offer_sdp.to_owned()).map_err(PeerError::SdpRefused)?;
         let (events_tx, events) = mpsc::channel(PEER_EVENT_CAPACITY);
-        let gathered = Arc::new(Notify::new());
-        let handler = Arc::new(Handler {
-            events: events_tx,
-            gathered: gathered.clone(),
-        });
-        let Some(pc) = build(settings, &addr, handler).await? else {
+        let handler = EventHandler::new(forward_to(events_tx));
+        let Some(pc) = build(settings, &addr, handler.clone()).await? else {
             continue;
         };
-        let (track, ssrc, payload_type, sdp) = match negotiate(&pc, description, &gathered).await {
+        let (audio, sdp) = match negotiate(&pc, description, &handler).await {
             Ok(negotiated) => negotiated,
             Err(error) => {
                 let _ = pc.close().await;
@@ -346,60 +251,41 @@ pub async fn answer(
             Some(public) => offer::rewrite_candidates(&sdp, &public.to_string()),
             None => sdp,
         };
-        return Ok((
-            Peer {
-                pc,
-                track,
-                ssrc,
-                payload_type,
-            },
-            sdp,
-            events,
-        ));
+        return Ok((Peer { pc, audio }, sdp, events));
     }
     tracing::warn!("no media port could be bound");
     Err(PeerError::NoPort)
 }
 
-async fn negotiate(
+/// Adds the interviewer's track, answers `offer` and waits for ICE gathering; returns the
+/// track (with the negotiated payload type) and the answer's SDP.
+async fn negotiate<F: Fn(PeerEvent) + Send + Sync + 'static>(
     pc: &Arc<dyn PeerConnection>,
     offer: RTCSessionDescription,
-    gathered: &Notify,
-) -> Result<(Arc<TrackLocalStaticRTP>, u32, u8, String), PeerError> {
-    let ssrc = rand::random::<u32>();
-    let track = opus_track(ssrc, "viva", "interviewer");
+    handler: &EventHandler<F>,
+) -> Result<(OpusTrack, String), PeerError> {
+    let mut audio = OpusTrack::new("viva", "interviewer");
     // Before the remote description, so the answer is sendrecv.
-    let sender = pc
-        .add_track(track.clone() as Arc<dyn TrackLocal>)
-        .await
-        .map_err(|e| PeerError::Internal(e.to_string()))?;
+    let sender = pc.add_track(audio.local()).await?;
     pc.set_remote_description(offer)
         .await
-        .map_err(|e| PeerError::InvalidSdp(e.to_string()))?;
+        .map_err(PeerError::SdpRefused)?;
     let answer = pc
         .create_answer(None)
         .await
-        .map_err(|e| PeerError::InvalidSdp(e.to_string()))?;
+        .map_err(PeerError::SdpRefused)?;
     pc.set_local_description(answer)
         .await
-        .map_err(|e| PeerError::InvalidSdp(e.to_string()))?;
-    if tokio::time::timeout(GATHERING_TIMEOUT, gathered.notified())
-        .await
-        .is_err()
-    {
+        .map_err(PeerError::SdpRefused)?;
+    if !handler.gathered(GATHERING_TIMEOUT).await {
         tracing::warn!("ICE gathering did not complete in time; answering with what was gathered");
     }
     let local = pc
         .local_description()
         .await
-        .ok_or_else(|| PeerError::Internal("no local description".into()))?;
-    let payload_type = sender
-        .get_parameters()
-        .await
-        .map_err(|e| PeerError::Internal(e.to_string()))?
-        .rtp_parameters
-        .codecs
-        .first()
-        .map_or(111, |codec| codec.payload_type);
-    Ok((track, ssrc, payload_type, local.sdp))
+        .ok_or(PeerError::NoLocalDescription)?;
+    if let Some(codec) = sender.get_parameters().await?.rtp_parameters.codecs.first() {
+        audio.payload_type = codec.payload_type;
+    }
+    Ok((audio, local.sdp))
 }

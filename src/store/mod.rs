@@ -1,18 +1,26 @@
-//! Persistence behind traits, so PostgreSQL can follow SQLite: integrators' keys, users,
-//! templates and interviews ([`IntegratorStore`]) and what calls produce ([`CallStore`]).
-//! [`SqliteStore`] is the embedded default (one file, WAL, migrations embedded);
-//! [`MemoryStore`] keeps calls in memory for unit tests.
+//! Persistence behind backend-neutral traits (domain types in, domain types out), so a
+//! PostgreSQL store is a second implementation: integrators' keys, users, templates and
+//! interviews ([`IntegratorStore`]) and what calls produce ([`CallStore`]). Every change is
+//! written with the [`InterviewEvent`]s that describe it, in one transaction.
+//! [`SqliteStore`] is the embedded default (one file, WAL, migrations embedded).
 
-mod memory;
 mod sqlite;
+
+use std::path::Path;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-pub use memory::MemoryStore;
 pub use sqlite::SqliteStore;
 
-use crate::interview::{Interview, Status, Template};
+use crate::call::EndReason;
+use crate::interview::{Interview, InterviewEvent, Status, Template};
+
+/// Opens the embedded store at `path` (created and migrated if needed).
+pub async fn open(path: &Path) -> Result<Arc<dyn Store>, StoreError> {
+    Ok(Arc::new(SqliteStore::open(path).await?))
+}
 
 /// Who said something.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,16 +63,48 @@ pub struct CallRecord {
     pub started_at_ms: u64,
     /// End, Unix milliseconds, once over.
     pub ended_at_ms: Option<u64>,
-    /// Why it ended (`hangup`, `peer_closed`, `peer_failed`, `shutdown`, …).
-    pub end_reason: Option<String>,
+    /// Why it ended (`hangup`, `peer_closed`, `peer_failed`, `shutdown`, …); a reason this
+    /// build does not know (written by a newer one) reads as `None`.
+    pub end_reason: Option<EndReason>,
     /// Its conversation, in order.
     pub items: Vec<TranscriptItem>,
 }
 
-/// A store failure.
+/// A store failure. Each wire format maps it with `From`: `NotFound` → 404, `Conflict` → 409,
+/// `Backend` → 500 (its detail goes to the log, never to the client).
 #[derive(Debug, thiserror::Error)]
-#[error("store: {0}")]
-pub struct StoreError(pub String);
+pub enum StoreError {
+    /// The thing changed does not exist.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// It clashes with what is stored (a unique key).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The database failed, or holds what this build cannot read.
+    #[error("store backend: {0}")]
+    Backend(String),
+}
+
+/// What one step of a call changed: its items, the events that describe them and, at the end,
+/// why it ended. Written in one transaction.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CallChanges {
+    /// Items added, or updated by id.
+    pub items: Vec<TranscriptItem>,
+    /// The events, in order.
+    pub events: Vec<InterviewEvent>,
+    /// The end of the call: why, and when (Unix ms).
+    pub ended: Option<(EndReason, u64)>,
+}
+
+/// Whose events to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventsOf<'a> {
+    /// One call's.
+    Call(&'a str),
+    /// One interview's, across its calls.
+    Interview(&'a str),
+}
 
 /// Where calls and their transcripts are kept.
 #[async_trait]
@@ -78,13 +118,13 @@ pub trait CallStore: Send + Sync {
         interview_id: Option<&str>,
         at_ms: u64,
     ) -> Result<(), StoreError>;
-    /// Records the end of a call.
-    async fn call_ended(&self, call_id: &str, reason: &str, at_ms: u64) -> Result<(), StoreError>;
-    /// Adds an item, or updates the item with the same id (a transcript arriving later, a
-    /// truncation).
-    async fn upsert_item(&self, call_id: &str, item: TranscriptItem) -> Result<(), StoreError>;
+    /// Writes what a call changed, in one transaction: items are added, or merged into the
+    /// item with the same id (a transcript arriving later, a truncation); events appended.
+    async fn record_call(&self, call_id: &str, changes: &CallChanges) -> Result<(), StoreError>;
     /// A call with its items, if known.
     async fn call(&self, call_id: &str) -> Result<Option<CallRecord>, StoreError>;
+    /// The events stored for a call or an interview, in the order they were written.
+    async fn events(&self, of: EventsOf<'_>) -> Result<Vec<InterviewEvent>, StoreError>;
 }
 
 /// A candidate (or any person an integrator acts for).
@@ -157,19 +197,30 @@ pub trait IntegratorStore: Send + Sync {
     /// Stores a new template.
     async fn create_template(&self, template: &Template, now_ms: u64) -> Result<(), StoreError>;
 
-    /// Stores a new interview.
-    async fn create_interview(&self, interview: &Interview) -> Result<(), StoreError>;
+    /// Stores a new interview with the event that says so.
+    async fn create_interview(
+        &self,
+        interview: &Interview,
+        event: &InterviewEvent,
+    ) -> Result<(), StoreError>;
     /// The interview `id`.
     async fn interview(&self, id: &str) -> Result<Option<Interview>, StoreError>;
     /// Interviews matching `filter`, oldest first.
     async fn interviews(&self, filter: &InterviewFilter) -> Result<Vec<Interview>, StoreError>;
-    /// Saves an interview's status, completion and progress.
-    async fn update_interview(&self, interview: &Interview) -> Result<(), StoreError>;
-    /// Deletes an interview; false if it did not exist.
-    async fn delete_interview(&self, id: &str) -> Result<bool, StoreError>;
+    /// Saves an interview's status, completion and progress with the event that says so;
+    /// `NotFound` if it is gone.
+    async fn update_interview(
+        &self,
+        interview: &Interview,
+        event: &InterviewEvent,
+    ) -> Result<(), StoreError>;
+    /// Deletes an interview, recording `event`; false if it did not exist (nothing recorded).
+    async fn delete_interview(&self, id: &str, event: &InterviewEvent) -> Result<bool, StoreError>;
 }
 
 /// Everything Viva persists.
-pub trait Store: IntegratorStore + CallStore {}
-
-impl<T: IntegratorStore + CallStore> Store for T {}
+#[async_trait]
+pub trait Store: IntegratorStore + CallStore {
+    /// Waits for pending writes and closes the connections.
+    async fn close(&self);
+}

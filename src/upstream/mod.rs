@@ -10,6 +10,7 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 
 use crate::realtime::SessionConfig;
+use crate::realtime::events::ClientEvent;
 
 /// Capacity of the channel into an upstream: 5 s of 20 ms audio chunks. When full, the
 /// sender waits (the track reader absorbs short stalls; webrtc buffers 256 more packets).
@@ -23,8 +24,9 @@ pub const FROM_UPSTREAM_CAPACITY: usize = 1_024;
 pub enum ToUpstream {
     /// Candidate audio: pcm16 little-endian mono, 24 kHz.
     Audio(Bytes),
-    /// A client event (`session.update`, `response.create`, `conversation.item.truncate`, …).
-    Event(Value),
+    /// A client event (`session.update`, `response.create`, `conversation.item.truncate`, …),
+    /// already checked.
+    Event(ClientEvent),
 }
 
 /// What the model sends back.

@@ -27,7 +27,7 @@ use super::{
     UpstreamError, UpstreamLink,
 };
 use crate::realtime::SessionConfig;
-use crate::realtime::events::{error_event, event_type};
+use crate::realtime::events::{ClientEvent, ClientKind, error_event, event_type};
 
 /// Reconnection delays after a dropped socket; then the upstream gives up.
 const BACKOFF: [Duration; 6] = [
@@ -218,14 +218,9 @@ impl Relay {
     }
 
     /// Keeps the latest session configuration, to restore it after a reconnect.
-    fn remember(&mut self, event: &Value) {
-        if event_type(event) == "session.update"
-            && let Some(Ok(patch)) = event
-                .get("session")
-                .cloned()
-                .map(|s| SessionConfig::from_value(s, "session"))
-        {
-            let _ = self.session.merge(&patch);
+    fn remember(&mut self, event: &ClientEvent) {
+        if let ClientKind::SessionUpdate(patch) = &event.kind {
+            let _ = self.session.merge(patch);
         }
     }
 
@@ -238,13 +233,13 @@ impl Relay {
                         Some(ToUpstream::Audio(pcm)) => {
                             json!({ "type": "input_audio_buffer.append", "audio": STANDARD.encode(&pcm) }).to_string()
                         }
-                        Some(ToUpstream::Event(mut event)) => {
+                        Some(ToUpstream::Event(event)) => {
                             self.remember(&event);
-                            if event_type(&event) == "session.update"
-                                && let Some(Ok(session)) = event.get("session").cloned().map(|s| SessionConfig::from_value(s, "session")) {
-                                    event["session"] = upstream_session(&session);
-                                }
-                            event.to_string()
+                            let mut json = event.json;
+                            if let ClientKind::SessionUpdate(session) = &event.kind {
+                                json["session"] = upstream_session(session);
+                            }
+                            json.to_string()
                         }
                     };
                     if let Err(e) = socket.send(Message::text(text)).await {

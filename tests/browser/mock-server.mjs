@@ -3,7 +3,7 @@
 //
 //   node mock-server.mjs [--port 8089] [--no-demo] [--calls-error CODE] [--drop-after-ms N]
 //
-// It serves web/ the way the binary does (/ and /join → index.html, /assets/app.js,
+// It serves web/ the way the binary does (/ and /join → index.html, /assets/*.js modules,
 // /assets/style.css), answers POST /api/demo/client_secret (403 demo_disabled with --no-demo),
 // and answers POST /v1/realtime/calls with a real WebRTC peer: a headless Chromium page that
 // plays a synthetic "voice" and runs a scripted interview over the oai-events data channel
@@ -276,8 +276,12 @@ const server = http.createServer(async (req, res) => {
   const route = `${req.method} ${url.pathname}`;
   console.error(`[mock] ${route}`);
   try {
-    if (req.method === "GET" && STATIC[url.pathname]) {
-      const [file, type] = STATIC[url.pathname];
+    // The page's ES modules: every web/*.js at /assets/<name>.js, as the binary serves them.
+    const module = /^\/assets\/([a-z_-]+\.js)$/.exec(url.pathname);
+    const asset = STATIC[url.pathname] ||
+      (module && [module[1], "text/javascript; charset=utf-8"]);
+    if (req.method === "GET" && asset) {
+      const [file, type] = asset;
       const body = await readFile(path.join(webDir, file));
       res.writeHead(200, { "Content-Type": type, "Cache-Control": "no-store" });
       return res.end(body);

@@ -22,7 +22,7 @@ use super::{
 };
 use crate::audio::vad::{TurnDetector, VadConfig, VadEvent};
 use crate::ids::new_id;
-use crate::realtime::events::{error_event, event_type, server_event};
+use crate::realtime::events::{ClientEvent, ClientKind, ServerKind, error_event, server_event};
 use crate::realtime::session::VadSettings;
 use crate::realtime::{SessionConfig, TurnDetection};
 pub use plan::{QuestionPlan, Turn};
@@ -186,7 +186,7 @@ impl Engine {
                     if !current {
                         continue; // from a cancelled response
                     }
-                    let done = matches!(&message, FromUpstream::Event(e) if event_type(e) == "response.done");
+                    let done = matches!(&message, FromUpstream::Event(e) if ServerKind::of(e) == ServerKind::ResponseDone);
                     if self.out.send(message).await.is_err() {
                         break;
                     }
@@ -301,19 +301,12 @@ impl Engine {
         }
     }
 
-    async fn on_client_event(&mut self, event: Value) {
-        let client_event_id = event
-            .get("event_id")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
-        let id = client_event_id.as_deref();
-        match event_type(&event) {
-            "session.update" => {
-                let patch = event.get("session").cloned().unwrap_or(Value::Null);
-                let patch_has_plan = patch.get("viva").is_some();
-                let result = SessionConfig::from_value(patch, "session")
-                    .and_then(|p| self.session.merge(&p));
-                match result {
+    async fn on_client_event(&mut self, event: ClientEvent) {
+        let id = event.event_id.as_deref();
+        match &event.kind {
+            ClientKind::SessionUpdate(patch) => {
+                let patch_has_plan = patch.0.contains_key("viva");
+                match self.session.merge(patch) {
                     Ok(()) => {
                         if patch_has_plan {
                             self.apply_plan();
@@ -339,7 +332,7 @@ impl Engine {
                     }
                 }
             }
-            "response.create" => {
+            ClientKind::ResponseCreate => {
                 if self.response.is_some() {
                     let message = "Conversation already has an active response in progress.";
                     self.emit(error_event(
@@ -353,7 +346,7 @@ impl Engine {
                     self.start_response().await;
                 }
             }
-            "response.cancel" => {
+            ClientKind::ResponseCancel => {
                 if self.response.is_some() {
                     self.cancel_response("client_cancelled").await;
                 } else {
@@ -367,7 +360,7 @@ impl Engine {
                     .await;
                 }
             }
-            "input_audio_buffer.commit" => {
+            ClientKind::InputAudioBufferCommit => {
                 if self.uncommitted_ms < 100 {
                     let message = format!(
                         "Error committing input audio buffer: buffer too small. Expected at least 100ms of audio, but buffer only has {}ms of audio.",
@@ -385,13 +378,13 @@ impl Engine {
                     self.commit_user_item(new_id("item_"), ms).await;
                 }
             }
-            "input_audio_buffer.clear" => {
+            ClientKind::InputAudioBufferClear => {
                 self.uncommitted_ms = 0;
                 self.emit(server_event("input_audio_buffer.cleared", json!({})))
                     .await;
             }
-            "conversation.item.create" => {
-                let mut item = event.get("item").cloned().unwrap_or_else(|| json!({}));
+            ClientKind::ItemCreate => {
+                let mut item = event.json.get("item").cloned().unwrap_or_else(|| json!({}));
                 if item.get("id").and_then(Value::as_str).is_none() {
                     item["id"] = json!(new_id("item_"));
                 }
@@ -408,24 +401,27 @@ impl Engine {
                     .await;
                 }
             }
-            "conversation.item.truncate" => {
+            ClientKind::ItemTruncate {
+                item_id,
+                content_index,
+                audio_end_ms,
+            } => {
                 let fields = json!({
-                    "item_id": event.get("item_id").cloned().unwrap_or(Value::Null),
-                    "content_index": event.get("content_index").cloned().unwrap_or(json!(0)),
-                    "audio_end_ms": event.get("audio_end_ms").cloned().unwrap_or(json!(0)),
+                    "item_id": item_id,
+                    "content_index": content_index,
+                    "audio_end_ms": audio_end_ms,
                 });
                 self.emit(server_event("conversation.item.truncated", fields))
                     .await;
             }
-            "conversation.item.delete" => {
-                let fields =
-                    json!({ "item_id": event.get("item_id").cloned().unwrap_or(Value::Null) });
+            ClientKind::ItemDelete { item_id } => {
+                let fields = json!({ "item_id": item_id });
                 self.emit(server_event("conversation.item.deleted", fields))
                     .await;
             }
             // Playback is the call's business (WebRTC), not the model's.
-            "output_audio_buffer.clear" => {}
-            other => {
+            ClientKind::OutputAudioBufferClear => {}
+            ClientKind::Other(other) => {
                 let message = format!(
                     "Invalid value: '{other}'. Supported values are: 'session.update', 'input_audio_buffer.append', 'input_audio_buffer.commit', 'input_audio_buffer.clear', 'conversation.item.create', 'conversation.item.truncate', 'conversation.item.delete', 'response.create', 'response.cancel' and 'output_audio_buffer.clear'."
                 );

@@ -33,6 +33,11 @@ impl EndReason {
         }
     }
 
+    /// Reads a stored name; `None` for one this build does not know.
+    pub fn parse(name: &str) -> Option<Self> {
+        serde_json::from_value(serde_json::Value::String(name.to_owned())).ok()
+    }
+
     /// Whether the candidate's side went away (rather than someone ending the call).
     pub fn peer_went_away(self) -> bool {
         matches!(self, Self::PeerClosed | Self::PeerGone | Self::PeerFailed)

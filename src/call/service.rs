@@ -10,7 +10,7 @@ use super::{CallParts, CallRegistry, Control, spawn_call};
 use crate::audio::OutboundConfig;
 use crate::clock::unix_ms;
 use crate::ids::new_id;
-use crate::interview::{EventBus, InterviewEvent, Status};
+use crate::interview::{EventBus, InterviewError, InterviewEvent};
 use crate::peer::{self, PeerError, PeerSettings};
 use crate::realtime::SessionConfig;
 use crate::store::{Store, StoreError};
@@ -45,63 +45,24 @@ pub struct CallAnswer {
 /// Why a call could not start. Each wire format maps these onto its own errors.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    /// The offer is not valid SDP, or webrtc-rs refused it.
-    #[error("invalid SDP offer: {0}")]
-    InvalidSdp(String),
-    /// The offer has no audio section.
-    #[error("the offer has no audio section; Viva needs the candidate's microphone")]
-    NoAudio,
-    /// The offer's audio does not include Opus.
-    #[error("the offer's audio does not include Opus (opus/48000/2)")]
-    NoOpus,
-    /// Every media port is in use.
-    #[error("no media port available")]
-    NoMediaPort,
+    /// The offer could not be answered: the SDP, a media port, or webrtc-rs.
+    #[error(transparent)]
+    Peer(#[from] PeerError),
     /// The server is at its limit of calls.
     #[error("the server is at its limit of {max} calls")]
     TooManyCalls {
         /// The limit.
         max: usize,
     },
-    /// The interview the secret is bound to no longer exists.
-    #[error("the interview of this token no longer exists")]
-    InterviewNotFound,
-    /// The interview the secret is bound to is completed.
-    #[error("the interview of this token is completed")]
-    InterviewCompleted,
-    /// The model refused the session.
-    #[error("the realtime model refused the session: {0}")]
-    UpstreamRefused(String),
-    /// The model cannot be reached.
-    #[error("the realtime model cannot be reached: {0}")]
-    UpstreamUnreachable(String),
+    /// The interview the secret is bound to cannot be joined (gone, or completed).
+    #[error(transparent)]
+    Interview(#[from] InterviewError),
+    /// The model refused the session, or cannot be reached.
+    #[error(transparent)]
+    Upstream(#[from] UpstreamError),
     /// The store failed.
     #[error("store: {0}")]
     Store(#[from] StoreError),
-    /// Anything else inside the media stack.
-    #[error("internal: {0}")]
-    Internal(String),
-}
-
-impl From<PeerError> for StartError {
-    fn from(error: PeerError) -> Self {
-        match error {
-            PeerError::InvalidSdp(detail) => Self::InvalidSdp(detail),
-            PeerError::NoAudio => Self::NoAudio,
-            PeerError::NoOpus => Self::NoOpus,
-            PeerError::NoPort => Self::NoMediaPort,
-            PeerError::Internal(detail) => Self::Internal(detail),
-        }
-    }
-}
-
-impl From<UpstreamError> for StartError {
-    fn from(error: UpstreamError) -> Self {
-        match error {
-            UpstreamError::Refused(detail) => Self::UpstreamRefused(detail),
-            UpstreamError::Unreachable(detail) => Self::UpstreamUnreachable(detail),
-        }
-    }
 }
 
 /// The call is not live (never was, or has ended).
@@ -121,13 +82,15 @@ pub struct Calls {
 }
 
 impl Calls {
-    /// A service admitting at most `max_calls` calls at once.
+    /// A service admitting at most `max_calls` calls at once, publishing their events on
+    /// `events` (once stored).
     pub fn new(
         max_calls: usize,
         upstream: Arc<dyn Upstream>,
         store: Arc<dyn Store>,
         peer: PeerSettings,
         outbound: OutboundConfig,
+        events: EventBus,
     ) -> Self {
         Self {
             registry: CallRegistry::new(max_calls),
@@ -136,7 +99,7 @@ impl Calls {
             peer,
             outbound,
             max_calls,
-            events: EventBus::default(),
+            events,
         }
     }
 
@@ -195,11 +158,13 @@ impl Calls {
     /// Interview-bound secrets work only while their interview exists and is not completed;
     /// returns the interview's id.
     pub async fn check_interview_open(&self, interview_id: &str) -> Result<String, StartError> {
-        match self.store.interview(interview_id).await? {
-            None => Err(StartError::InterviewNotFound),
-            Some(i) if i.status == Status::Completed => Err(StartError::InterviewCompleted),
-            Some(i) => Ok(i.id),
-        }
+        let interview = self
+            .store
+            .interview(interview_id)
+            .await?
+            .ok_or(InterviewError::NotFound)?;
+        interview.check_open()?;
+        Ok(interview.id)
     }
 
     /// Sends `control` to the live call `call_id`: the one way to reach a call.

@@ -7,8 +7,9 @@ use serde_json::{Value, json};
 use super::{CallCore, Input, Now, Output};
 use crate::audio::synth::sine;
 use crate::audio::{FRAME_RTP_TICKS, OutboundConfig};
+use crate::call::timeline::InputMark;
 use crate::interview::EventKind;
-use crate::session::timeline::InputMark;
+use crate::realtime::events::ClientKind;
 use crate::store::Role;
 
 const BASE: u32 = 0x9000_0000;
@@ -102,7 +103,7 @@ fn upstream_events(outputs: &[Output]) -> Vec<&Value> {
     outputs
         .iter()
         .filter_map(|o| match o {
-            Output::ToUpstream(e) => Some(e),
+            Output::ToUpstream(e) => Some(&e.json),
             _ => None,
         })
         .collect()
@@ -183,7 +184,11 @@ fn a_question_switch_reaches_the_upstream_and_a_bad_one_the_candidate() {
     let mut h = Harness::new(false);
     let update = json!({"type": "session.update", "event_id": "e1", "session": {"type": "realtime", "instructions": "Question 2: tell me about a conflict."}});
     let out = h.input(Input::ClientEvent(update.clone()));
-    assert_eq!(out, [Output::ToUpstream(update)]);
+    let [Output::ToUpstream(sent)] = &out[..] else {
+        panic!("{out:?}")
+    };
+    assert_eq!(sent.json, update, "passed on exactly as sent");
+    assert!(matches!(sent.kind, ClientKind::SessionUpdate(_)));
     let bad = h.input(Input::ClientEvent(
         json!({"type": "session.update", "event_id": "e2", "session": {"type": "realtime", "instructions": 42}}),
     ));

@@ -14,8 +14,9 @@ use super::playback::{ResponsePlayback, ResponseTiming, RtpClock, TurnEnd};
 use super::timeline::{InputMark, InputTimeline};
 use crate::audio::{AudioError, FRAME_MS, Outbound, OutboundConfig};
 use crate::interview::EventKind;
-use crate::realtime::SessionConfig;
-use crate::realtime::events::{error_event, event_type, is_viva_event, server_event};
+use crate::realtime::events::{
+    ClientEvent, ClientEventError, ClientKind, ServerKind, is_viva_event, server_event,
+};
 use crate::store::{Role, TranscriptItem};
 
 /// A point in time, monotonic for media and wall-clock for records.
@@ -54,7 +55,7 @@ pub(super) enum Output {
     /// An event for the candidate's data channel.
     ToClient(Value),
     /// An event for the upstream.
-    ToUpstream(Value),
+    ToUpstream(ClientEvent),
     /// One 20 ms Opus frame of the interviewer's voice.
     Rtp {
         /// RTP sequence number.
@@ -151,8 +152,8 @@ impl CallCore {
                 self.connected = true;
                 self.outputs.push_back(Output::Event(EventKind::Joined));
             }
-            Input::ClientText(text) => self.on_client_text(now, text),
-            Input::ClientEvent(event) => self.on_client_event(now, event),
+            Input::ClientText(text) => self.on_client_event(now, ClientEvent::parse(text)),
+            Input::ClientEvent(json) => self.on_client_event(now, ClientEvent::from_value(json)),
             Input::UpstreamEvent(event) => self.on_upstream_event(now, event),
             Input::UpstreamAudio(pcm) => {
                 if let Some(timing) = &mut self.playback.timing
@@ -175,7 +176,7 @@ impl CallCore {
         }
     }
 
-    fn send_to_upstream(&mut self, event: Value) {
+    fn send_to_upstream(&mut self, event: ClientEvent) {
         self.outputs.push_back(Output::ToUpstream(event));
     }
 
@@ -193,63 +194,20 @@ impl CallCore {
         self.record(item(item_id, role, Some(text), now));
     }
 
-    fn on_client_text(&mut self, now: Now, text: &str) {
-        match serde_json::from_str::<Value>(text) {
-            Ok(event @ Value::Object(_)) if event.get("type").is_some_and(Value::is_string) => {
-                self.on_client_event(now, event);
-            }
-            Ok(_) => self.send_to_client(error_event(
-                "invalid_request_error",
-                "invalid_event",
-                "Client events are JSON objects with a string \"type\".",
-                None,
-            )),
-            Err(e) => self.send_to_client(error_event(
-                "invalid_request_error",
-                "invalid_json",
-                &format!("The event is not valid JSON: {e}"),
-                None,
-            )),
-        }
-    }
-
-    fn on_client_event(&mut self, now: Now, event: Value) {
-        match event_type(&event) {
-            "output_audio_buffer.clear" => self.cut_playback(now),
-            "session.update" => {
-                let id = event.get("event_id").and_then(Value::as_str);
-                let checked = event
-                    .get("session")
-                    .cloned()
-                    .map(|s| SessionConfig::from_value(s, "session"));
-                let error = match checked {
-                    Some(Ok(_)) => None,
-                    Some(Err(e)) => Some(error_event(
-                        "invalid_request_error",
-                        "invalid_session",
-                        &format!("{}: {}", e.param, e.message),
-                        id,
-                    )),
-                    None => Some(error_event(
-                        "invalid_request_error",
-                        "missing_session",
-                        "session.update needs a \"session\" object",
-                        id,
-                    )),
-                };
-                match error {
-                    None => self.send_to_upstream(event),
-                    Some(error) => self.send_to_client(error),
-                }
-            }
-            _ => self.send_to_upstream(event),
+    /// A client event from the data channel (`text`) or the API (`json`), checked once here:
+    /// a malformed one is answered with an `error` event and goes no further.
+    fn on_client_event(&mut self, now: Now, event: Result<ClientEvent, ClientEventError>) {
+        match event {
+            Err(refused) => self.send_to_client(refused.to_event()),
+            Ok(event) if event.kind == ClientKind::OutputAudioBufferClear => self.cut_playback(now),
+            Ok(event) => self.send_to_upstream(event),
         }
     }
 
     fn on_upstream_event(&mut self, now: Now, event: Value) {
-        match event_type(&event) {
-            "response.created" => {
-                self.playback.response_id = string_at(&event, "/response/id");
+        match ServerKind::of(&event) {
+            ServerKind::ResponseCreated { response_id } => {
+                self.playback.response_id = response_id.map(str::to_owned);
                 self.playback.audio_done = false;
                 self.playback.active = true;
                 self.playback.timing = Some(ResponseTiming {
@@ -258,44 +216,37 @@ impl CallCore {
                 });
                 self.outbound.begin_response();
             }
-            "response.output_item.added"
-                if event.pointer("/item/role").and_then(Value::as_str) == Some("assistant") =>
-            {
-                self.playback.item_id = string_at(&event, "/item/id");
+            ServerKind::AssistantItemAdded { item_id } => {
+                self.playback.item_id = item_id.map(str::to_owned);
             }
-            "response.output_audio.done" => {
+            ServerKind::OutputAudioDone => {
                 self.outbound.finish_response();
                 self.playback.audio_done = true;
             }
-            "response.done" => {
+            ServerKind::ResponseDone => {
                 self.playback.active = false;
                 if !self.playback.audio_done {
                     self.outbound.finish_response();
                     self.playback.audio_done = true;
                 }
             }
-            "input_audio_buffer.speech_started" => {
-                let item = string_at(&event, "/item_id").unwrap_or_default();
-                let start = event
-                    .get("audio_start_ms")
-                    .and_then(Value::as_u64)
-                    .unwrap_or(0);
+            ServerKind::SpeechStarted {
+                item_id,
+                audio_start_ms,
+            } => {
+                let item = item_id.unwrap_or_default().to_owned();
                 self.outputs
                     .push_back(Output::Event(EventKind::AnswerStarted {
                         item_id: item.clone(),
-                        audio_start_ms: start,
+                        audio_start_ms,
                     }));
-                self.user_turn = Some((item, start));
+                self.user_turn = Some((item, audio_start_ms));
                 self.turn_end = None;
                 if self.playback.announced.is_some() || self.outbound.buffered_ms() > 0 {
                     self.cut_playback(now);
                 }
             }
-            "input_audio_buffer.speech_stopped" => {
-                let end = event
-                    .get("audio_end_ms")
-                    .and_then(Value::as_u64)
-                    .unwrap_or(0);
+            ServerKind::SpeechStopped { audio_end_ms: end } => {
                 self.turn_end = self.timeline.mark_at(end).map(|mark| TurnEnd {
                     audio_end_ms: end,
                     mark,
@@ -314,44 +265,36 @@ impl CallCore {
                     });
                 }
             }
-            "conversation.item.input_audio_transcription.completed" => {
-                if let (Some(item_id), Some(text)) = (
-                    string_at(&event, "/item_id"),
-                    string_at(&event, "/transcript"),
-                ) {
-                    self.transcript(item_id, Role::User, text, now);
-                }
-            }
-            "response.output_audio_transcript.done" => {
-                if let (Some(item_id), Some(text)) = (
-                    string_at(&event, "/item_id"),
-                    string_at(&event, "/transcript"),
-                ) {
-                    self.transcript(item_id, Role::Assistant, text, now);
-                }
-            }
-            "error"
-                if self.expect_cancel_error
-                    && event.pointer("/error/code")
-                        == Some(&json!("response_cancel_not_active")) =>
-            {
+            ServerKind::InputTranscript {
+                item_id,
+                transcript,
+            } => self.transcript(item_id.to_owned(), Role::User, transcript.to_owned(), now),
+            ServerKind::OutputTranscript {
+                item_id,
+                transcript,
+            } => self.transcript(
+                item_id.to_owned(),
+                Role::Assistant,
+                transcript.to_owned(),
+                now,
+            ),
+            ServerKind::Error {
+                code: Some("response_cancel_not_active"),
+            } if self.expect_cancel_error => {
                 self.expect_cancel_error = false;
                 return;
             }
-            "viva.interview.progress" => {
-                if let (Some(question_index), Some(question_count)) = (
-                    event.get("question_index").and_then(Value::as_u64),
-                    event.get("question_count").and_then(Value::as_u64),
-                ) {
-                    self.outputs
-                        .push_back(Output::Event(EventKind::QuestionAsked {
-                            question_index,
-                            question_count,
-                        }));
-                }
-            }
-            "session.update" => return, // not a server event; never echo
-            _ => {}
+            ServerKind::InterviewProgress {
+                question_index,
+                question_count,
+            } => self
+                .outputs
+                .push_back(Output::Event(EventKind::QuestionAsked {
+                    question_index,
+                    question_count,
+                })),
+            ServerKind::SessionUpdate => return, // not a server event; never echo
+            ServerKind::Error { .. } | ServerKind::Other => {}
         }
         self.send_to_client(event);
     }
@@ -370,15 +313,17 @@ impl CallCore {
         }
         if self.playback.active && self.playback.response_id.is_some() {
             self.expect_cancel_error = true;
-            self.send_to_upstream(json!({ "type": "response.cancel" }));
+            self.send_to_upstream(ClientEvent::response_cancel());
             self.playback.active = false;
         }
         self.playback.audio_done = true;
         if report.dropped_ms > 0
             && let Some(item_id) = self.playback.item_id.clone()
         {
-            let truncate = json!({ "type": "conversation.item.truncate", "item_id": item_id, "content_index": 0, "audio_end_ms": report.played_ms });
-            self.send_to_upstream(truncate);
+            self.send_to_upstream(ClientEvent::truncate(
+                item_id.clone(),
+                u64::from(report.played_ms),
+            ));
             self.record(TranscriptItem {
                 truncated_at_ms: Some(report.played_ms),
                 ..item(item_id, Role::Assistant, None, now)
@@ -460,14 +405,6 @@ impl CallCore {
             }),
         ));
     }
-}
-
-/// The string at `pointer` in `event`.
-fn string_at(event: &Value, pointer: &str) -> Option<String> {
-    event
-        .pointer(pointer)
-        .and_then(Value::as_str)
-        .map(str::to_owned)
 }
 
 /// A transcript item of `role` recorded at `now`.

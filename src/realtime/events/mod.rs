@@ -1,6 +1,14 @@
-//! Building realtime server events: every event carries `type` and a fresh `event_id`.
+//! The realtime events: client events parsed once ([`ClientEvent`]), a typed view of server
+//! events ([`ServerKind`]), and builders for the server events Viva makes (every one carries
+//! `type` and a fresh `event_id`).
+
+mod client;
+mod server;
 
 use serde_json::{Value, json};
+
+pub use client::{ClientEvent, ClientEventError, ClientKind};
+pub use server::ServerKind;
 
 use crate::ids::new_id;
 

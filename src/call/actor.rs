@@ -19,11 +19,11 @@ use super::core::{CallCore, Input, Now, Output};
 use super::reader::read_track;
 use super::registry::Slot;
 use super::timeline::InputMark;
-use super::writer::TranscriptWriter;
+use super::writer::CallWriter;
 use crate::audio::OutboundConfig;
 use crate::clock::unix_ms;
 use crate::interview::{EventBus, EventKind, InterviewEvent};
-use crate::peer::{Peer, PeerEvent};
+use crate::peer::{self, Peer, PeerEvent};
 use crate::realtime::SessionConfig;
 use crate::store::CallStore;
 use crate::upstream::{FromUpstream, ToUpstream, UpstreamLink};
@@ -138,10 +138,10 @@ const MARKS_CAPACITY: usize = 64;
 struct Call {
     id: String,
     interview_id: Option<String>,
-    events: EventBus,
     peer: Peer,
     upstream: mpsc::Sender<ToUpstream>,
-    transcript: TranscriptWriter,
+    /// Its record and events, to the store and then the bus.
+    writer: CallWriter,
     core: CallCore,
     data_channel: Option<Arc<dyn DataChannel>>,
     /// Events held for the data channel until it opens.
@@ -181,10 +181,9 @@ impl Call {
         let call = Self {
             id: call_id.clone(),
             interview_id,
-            events,
             peer,
             upstream: upstream.tx,
-            transcript: TranscriptWriter::spawn(call_id, store),
+            writer: CallWriter::spawn(call_id, store, events),
             core,
             data_channel: None,
             pending: VecDeque::new(),
@@ -251,10 +250,8 @@ impl Call {
         let reason = settle_end_reason(reason, &mut inputs.control);
         tracing::info!(call_id = %self.id, %reason, "call ended");
         self.peer.close().await;
-        // Published once the record says so too: a subscriber reading the store agrees.
         let ended = self.event(EventKind::Ended { reason });
-        self.transcript.finish(reason, ended.at_ms).await;
-        self.events.publish(ended);
+        self.writer.finish(reason, ended).await;
     }
 
     /// Hands the core the input marks the reader queued. They are taken on the pacer's tick and
@@ -306,8 +303,8 @@ impl Call {
                         tracing::debug!(call_id = %self.id, %error, "RTP write failed");
                     }
                 }
-                Output::Record(item) => self.transcript.write(item),
-                Output::Event(kind) => self.publish(kind),
+                Output::Record(item) => self.writer.item(item),
+                Output::Event(kind) => self.writer.event(self.event(kind)),
                 Output::ResponseTimed {
                     inbound,
                     upstream,
@@ -317,13 +314,9 @@ impl Call {
         }
     }
 
-    fn publish(&self, kind: EventKind) {
-        self.events.publish(self.event(kind));
-    }
-
     fn event(&self, kind: EventKind) -> InterviewEvent {
         InterviewEvent {
-            call_id: self.id.clone(),
+            call_id: Some(self.id.clone()),
             interview_id: self.interview_id.clone(),
             at_ms: unix_ms(),
             kind,
@@ -339,9 +332,11 @@ impl Call {
                 tokio::spawn(read_track(track, upstream, self.marks_tx.clone(), id));
             }
             PeerEvent::DataChannel(channel) => {
-                tokio::spawn(read_data_channel(
+                tokio::spawn(peer::read_data_channel(
                     channel.clone(),
                     self.client_events_tx.clone(),
+                    client_message,
+                    ClientMessage::Closed,
                 ));
                 // In order, before anything newer.
                 for text in std::mem::take(&mut self.pending) {
@@ -388,24 +383,15 @@ fn now() -> Now {
     }
 }
 
-/// Reads the candidate's data channel into the call; the only task that polls it.
-async fn read_data_channel(channel: Arc<dyn DataChannel>, call: mpsc::Sender<ClientMessage>) {
-    while let Some(event) = channel.poll().await {
-        let message = match event {
-            DataChannelEvent::OnMessage(message) => {
-                match String::from_utf8(message.data.to_vec()) {
-                    Ok(text) => ClientMessage::Text(text),
-                    Err(_) => ClientMessage::Text(String::new()),
-                }
-            }
-            DataChannelEvent::OnClose => break,
-            _ => continue,
-        };
-        if call.send(message).await.is_err() {
-            return;
-        }
+/// A data-channel event as the call takes it: text (invalid UTF-8 as empty text, which the core
+/// answers with an `invalid_json` error), nothing else.
+fn client_message(event: DataChannelEvent) -> Option<ClientMessage> {
+    match event {
+        DataChannelEvent::OnMessage(message) => Some(ClientMessage::Text(
+            String::from_utf8(message.data.to_vec()).unwrap_or_default(),
+        )),
+        _ => None,
     }
-    let _ = call.send(ClientMessage::Closed).await;
 }
 
 /// A hangup the API accepted is why the call ended, even if the peer's close (which the

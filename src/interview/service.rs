@@ -1,0 +1,52 @@
+//! The one way to change an interview: each change is stored with the event that describes
+//! it, in one transaction, then published on the bus. Facades and the native API call this
+//! instead of writing to the store themselves.
+
+use std::sync::Arc;
+
+use super::{EventBus, EventKind, Interview, InterviewEvent};
+use crate::clock::unix_ms;
+use crate::store::{Store, StoreError};
+
+/// Changes interviews and tells subscribers.
+#[derive(Clone)]
+pub struct Interviews {
+    store: Arc<dyn Store>,
+    bus: EventBus,
+}
+
+impl Interviews {
+    /// Changes go to `store`, their events to `bus`.
+    pub fn new(store: Arc<dyn Store>, bus: EventBus) -> Self {
+        Self { store, bus }
+    }
+
+    /// Stores a new interview (`created`).
+    pub async fn create(&self, interview: &Interview) -> Result<(), StoreError> {
+        let event = InterviewEvent::of_interview(&interview.id, unix_ms(), EventKind::Created);
+        self.store.create_interview(interview, &event).await?;
+        self.bus.publish(event);
+        Ok(())
+    }
+
+    /// Saves an interview's status and progress (`updated`).
+    pub async fn save(&self, interview: &Interview) -> Result<(), StoreError> {
+        let kind = EventKind::Updated {
+            status: interview.status,
+        };
+        let event = InterviewEvent::of_interview(&interview.id, unix_ms(), kind);
+        self.store.update_interview(interview, &event).await?;
+        self.bus.publish(event);
+        Ok(())
+    }
+
+    /// Deletes an interview (`deleted`); false if there was none.
+    pub async fn delete(&self, id: &str) -> Result<bool, StoreError> {
+        let event = InterviewEvent::of_interview(id, unix_ms(), EventKind::Deleted);
+        let deleted = self.store.delete_interview(id, &event).await?;
+        if deleted {
+            self.bus.publish(event);
+        }
+        Ok(deleted)
+    }
+}

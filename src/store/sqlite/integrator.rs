@@ -1,0 +1,238 @@
+//! Keys, users, templates and interviews in SQLite.
+
+use async_trait::async_trait;
+use sqlx::{Row, query};
+
+use super::calls::append_event;
+use super::{SqliteStore, db_error, interview_from, key_from, key_hash, template_from, to_i64};
+use crate::ids::{new_id, random_bytes};
+use crate::interview::{Interview, InterviewEvent, Status, Template};
+use crate::store::{ApiKeyInfo, IntegratorStore, InterviewFilter, StoreError, User};
+
+#[async_trait]
+impl IntegratorStore for SqliteStore {
+    async fn user_for_email(&self, email: &str, now_ms: u64) -> Result<User, StoreError> {
+        let email = email.trim().to_ascii_lowercase();
+        query("INSERT INTO users (id, email, created_at) VALUES (?, ?, ?) ON CONFLICT(email) DO NOTHING")
+            .bind(uuid::Uuid::new_v4().to_string())
+            .bind(&email)
+            .bind(to_i64(now_ms))
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        let row = query("SELECT id, email FROM users WHERE email = ?")
+            .bind(&email)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(User {
+            id: row.get("id"),
+            email: row.get("email"),
+        })
+    }
+
+    async fn user(&self, id: &str) -> Result<Option<User>, StoreError> {
+        let row = query("SELECT id, email FROM users WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(row.map(|row| User {
+            id: row.get("id"),
+            email: row.get("email"),
+        }))
+    }
+
+    async fn create_api_key(
+        &self,
+        name: &str,
+        admin: bool,
+        now_ms: u64,
+    ) -> Result<(ApiKeyInfo, String), StoreError> {
+        use base64::Engine;
+        let secret = format!(
+            "sk_{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes(32))
+        );
+        let info = ApiKeyInfo {
+            id: new_id("key_"),
+            name: name.to_owned(),
+            prefix: secret.chars().take(10).collect(),
+            admin,
+            created_at_ms: now_ms,
+            revoked_at_ms: None,
+        };
+        query("INSERT INTO api_keys (id, name, prefix, hash, admin, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(&info.id)
+            .bind(&info.name)
+            .bind(&info.prefix)
+            .bind(key_hash(&secret))
+            .bind(i64::from(admin))
+            .bind(to_i64(now_ms))
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok((info, secret))
+    }
+
+    async fn api_key_for_secret(&self, secret: &str) -> Result<Option<ApiKeyInfo>, StoreError> {
+        let row = query("SELECT * FROM api_keys WHERE hash = ? AND revoked_at IS NULL")
+            .bind(key_hash(secret))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        row.as_ref().map(key_from).transpose()
+    }
+
+    async fn api_keys(&self) -> Result<Vec<ApiKeyInfo>, StoreError> {
+        let rows = query("SELECT * FROM api_keys ORDER BY created_at")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+        rows.iter().map(key_from).collect()
+    }
+
+    async fn revoke_api_key(&self, id_or_prefix: &str, now_ms: u64) -> Result<bool, StoreError> {
+        let done = query("UPDATE api_keys SET revoked_at = ? WHERE (id = ? OR prefix = ?) AND revoked_at IS NULL")
+            .bind(to_i64(now_ms))
+            .bind(id_or_prefix)
+            .bind(id_or_prefix)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn seed_templates(&self, templates: &[Template], now_ms: u64) -> Result<(), StoreError> {
+        for template in templates {
+            let exists = query("SELECT 1 FROM templates WHERE id = ?")
+                .bind(&template.id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?;
+            if exists.is_none() {
+                self.create_template(template, now_ms).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn templates(&self) -> Result<Vec<Template>, StoreError> {
+        let rows = query("SELECT * FROM templates ORDER BY builtin DESC, created_at, title")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+        rows.iter().map(template_from).collect()
+    }
+
+    async fn template(&self, id: &str) -> Result<Option<Template>, StoreError> {
+        let row = query("SELECT * FROM templates WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        row.as_ref().map(template_from).transpose()
+    }
+
+    async fn create_template(&self, t: &Template, now_ms: u64) -> Result<(), StoreError> {
+        query("INSERT INTO templates (id, title, focus_area, question_kinds, questions, question_count, duration_minutes, instructions, builtin, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            .bind(&t.id)
+            .bind(&t.title)
+            .bind(&t.focus_area)
+            .bind(serde_json::to_string(&t.question_kinds).map_err(db_error)?)
+            .bind(serde_json::to_string(&t.questions).map_err(db_error)?)
+            .bind(i64::try_from(t.question_count).unwrap_or(0))
+            .bind(i64::from(t.duration_minutes))
+            .bind(&t.instructions)
+            .bind(i64::from(t.builtin))
+            .bind(to_i64(now_ms))
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn create_interview(
+        &self,
+        i: &Interview,
+        event: &InterviewEvent,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        query("INSERT INTO interviews (id, user_id, template_id, status, started_at, completed_at, progress_data, questions, context) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            .bind(&i.id)
+            .bind(&i.user_id)
+            .bind(&i.template_id)
+            .bind(i.status.as_str())
+            .bind(to_i64(i.started_at_ms))
+            .bind(i.completed_at_ms.map(to_i64))
+            .bind(i.progress_data.to_string())
+            .bind(serde_json::to_string(&i.questions).map_err(db_error)?)
+            .bind(&i.context)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        append_event(&mut tx, event).await?;
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn interview(&self, id: &str) -> Result<Option<Interview>, StoreError> {
+        let row = query("SELECT * FROM interviews WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        row.as_ref().map(interview_from).transpose()
+    }
+
+    async fn interviews(&self, filter: &InterviewFilter) -> Result<Vec<Interview>, StoreError> {
+        let rows = query(
+            "SELECT * FROM interviews WHERE (?1 IS NULL OR user_id = ?1) AND (?2 IS NULL OR status = ?2) ORDER BY started_at, id LIMIT ?3 OFFSET ?4",
+        )
+        .bind(&filter.user_id)
+        .bind(filter.status.map(Status::as_str))
+        .bind(i64::from(filter.limit))
+        .bind(i64::from(filter.skip))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(interview_from).collect()
+    }
+
+    async fn update_interview(
+        &self,
+        i: &Interview,
+        event: &InterviewEvent,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let done = query(
+            "UPDATE interviews SET status = ?, completed_at = ?, progress_data = ? WHERE id = ?",
+        )
+        .bind(i.status.as_str())
+        .bind(i.completed_at_ms.map(to_i64))
+        .bind(i.progress_data.to_string())
+        .bind(&i.id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("interview {}", i.id)));
+        }
+        append_event(&mut tx, event).await?;
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn delete_interview(&self, id: &str, event: &InterviewEvent) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let done = query("DELETE FROM interviews WHERE id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        append_event(&mut tx, event).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(true)
+    }
+}
