@@ -6,6 +6,7 @@
 //! sans-IO hot path) → [`upstream`] (OpenAI Realtime or the local engine), tied together per
 //! call by [`call`] and driven over HTTP by [`api`].
 
+pub mod admin;
 pub mod api;
 pub mod audio;
 pub mod call;

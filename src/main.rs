@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 use viva::config::ServeConfig;
+use viva::admin::{self, KeysCommand, OrgsCommand};
 use viva::server;
 
 /// Viva: a WebRTC voice-interview media server.
@@ -25,28 +26,16 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Manage organizations (tenants) and their interview credits.
+    Orgs {
+        /// Where Viva keeps its files.
+        #[arg(long, env = "VIVA_DATA_DIR", default_value = "data", global = true)]
+        data_dir: std::path::PathBuf,
+        #[command(subcommand)]
+        command: OrgsCommand,
+    },
     /// Drive synthetic WebRTC candidates against a running server and measure it.
     Load(viva::load::LoadConfig),
-}
-
-#[derive(Debug, Subcommand)]
-enum KeysCommand {
-    /// Create a key; it is printed once and never shown again.
-    Create {
-        /// A name to recognise the key by.
-        #[arg(long)]
-        name: String,
-        /// Let the key act as an administrator (e.g. filter interviews by user).
-        #[arg(long)]
-        admin: bool,
-    },
-    /// List keys (id, prefix, name, admin, created, revoked).
-    List,
-    /// Revoke a key by id or prefix.
-    Revoke {
-        /// The key's id (`key_…`) or prefix (`sk_…`, as listed).
-        key: String,
-    },
 }
 
 #[tokio::main]
@@ -58,70 +47,45 @@ async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(config) => serve(config).await,
-        Command::Keys { data_dir, command } => match keys(&data_dir, command).await {
-            Ok(()) => std::process::ExitCode::SUCCESS,
-            Err(error) => {
-                eprintln!("viva keys: {error}");
-                std::process::ExitCode::FAILURE
-            }
-        },
+        Command::Keys { data_dir, command } => {
+            admin_command("keys", &data_dir, |store| {
+                Box::pin(async move { admin::keys(store, command).await })
+            })
+            .await
+        }
+        Command::Orgs { data_dir, command } => {
+            admin_command("orgs", &data_dir, |store| {
+                Box::pin(async move { admin::orgs(store, command).await })
+            })
+            .await
+        }
         Command::Load(config) => viva::load::main(config).await,
     }
 }
 
-async fn keys(data_dir: &std::path::Path, command: KeysCommand) -> Result<(), String> {
-    let store = server::open_store(data_dir)
-        .await
-        .map_err(|e| e.to_string())?;
-    let now = viva::clock::unix_ms();
-    match command {
-        KeysCommand::Create { name, admin } => {
-            let (info, secret) = store
-                .create_api_key(&name, admin, now)
-                .await
-                .map_err(|e| e.to_string())?;
-            println!("{secret}");
-            eprintln!(
-                "created {} ({}){}; store it now, it is not shown again",
-                info.id,
-                info.name,
-                if admin { ", admin" } else { "" }
-            );
+/// Opens the store, runs an operator command on it, closes it.
+async fn admin_command(
+    name: &str,
+    data_dir: &std::path::Path,
+    run: impl for<'a> FnOnce(
+        &'a dyn viva::store::Store,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Result<(), String>> + 'a>>,
+) -> std::process::ExitCode {
+    let result = match server::open_store(data_dir).await {
+        Ok(store) => {
+            let result = run(store.as_ref()).await;
+            store.close().await;
+            result
         }
-        KeysCommand::List => {
-            println!(
-                "{:<26} {:<12} {:<6} {:<22} {:<22} NAME",
-                "ID", "PREFIX", "ADMIN", "CREATED", "REVOKED"
-            );
-            for key in store.api_keys().await.map_err(|e| e.to_string())? {
-                let revoked = key
-                    .revoked_at_ms
-                    .map(viva::interview::rfc3339)
-                    .unwrap_or_else(|| "-".into());
-                println!(
-                    "{:<26} {:<12} {:<6} {:<22} {:<22} {}",
-                    key.id,
-                    key.prefix,
-                    key.admin,
-                    viva::interview::rfc3339(key.created_at_ms),
-                    revoked,
-                    key.name
-                );
-            }
-        }
-        KeysCommand::Revoke { key } => {
-            if !store
-                .revoke_api_key(&key, now)
-                .await
-                .map_err(|e| e.to_string())?
-            {
-                return Err(format!("no live key with id or prefix {key:?}"));
-            }
-            println!("revoked {key}");
+        Err(error) => Err(error.to_string()),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("viva {name}: {error}");
+            std::process::ExitCode::FAILURE
         }
     }
-    store.close().await;
-    Ok(())
 }
 
 async fn serve(config: ServeConfig) -> std::process::ExitCode {

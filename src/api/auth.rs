@@ -13,6 +13,7 @@ use super::{AppState, bearer, same_secret};
 use crate::clock::unix_ms;
 use crate::credentials::TokenPair;
 use crate::credentials::jwt::{JwtError, TokenKind};
+use crate::store::DEFAULT_ORG_ID;
 
 /// The caller of an interview-API request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,20 +24,31 @@ pub enum Principal {
         key_id: String,
         /// Whether it is an admin key.
         admin: bool,
+        /// The organization it acts for.
+        org_id: String,
     },
     /// A user with an access token.
     User {
         /// The user's id.
         user_id: String,
+        /// The user's organization.
+        org_id: String,
     },
 }
 
 impl Principal {
+    /// The organization the caller acts in: everything it reads or changes is this one's.
+    pub fn org_id(&self) -> &str {
+        match self {
+            Self::ApiKey { org_id, .. } | Self::User { org_id, .. } => org_id,
+        }
+    }
+
     /// Whether the caller may act on interviews of `user_id`.
     pub fn may_access(&self, user_id: &str) -> bool {
         match self {
             Self::ApiKey { .. } => true,
-            Self::User { user_id: own } => own == user_id,
+            Self::User { user_id: own, .. } => own == user_id,
         }
     }
 
@@ -53,6 +65,7 @@ impl AppState {
             return Ok(Some(Principal::ApiKey {
                 key_id: "bootstrap".into(),
                 admin: true,
+                org_id: DEFAULT_ORG_ID.into(),
             }));
         }
         if !token.starts_with("sk_") {
@@ -62,6 +75,7 @@ impl AppState {
         Ok(key.map(|k| Principal::ApiKey {
             key_id: k.id,
             admin: k.admin,
+            org_id: k.org_id,
         }))
     }
 }
@@ -79,9 +93,15 @@ impl FromRequestParts<AppState> for Principal {
             return Ok(principal);
         }
         match state.jwt.verify(token, TokenKind::Access, unix_ms() / 1000) {
-            Ok(claims) => Ok(Principal::User {
-                user_id: claims.sub,
-            }),
+            // The user's organization is read, not trusted from the token: a deleted user's
+            // tokens stop working.
+            Ok(claims) => match state.store.user(&claims.sub).await? {
+                Some(user) => Ok(Principal::User {
+                    user_id: user.id,
+                    org_id: user.org_id,
+                }),
+                None => Err(DetailError::unauthorized("Could not validate credentials")),
+            },
             Err(JwtError::Expired) => Err(DetailError::unauthorized("Token has expired")),
             Err(JwtError::Invalid) => {
                 Err(DetailError::unauthorized("Could not validate credentials"))
@@ -115,7 +135,10 @@ async fn token(
         ));
     }
     let email = valid_email(&body.email)?;
-    let user = state.store.user_for_email(email, unix_ms()).await?;
+    let user = state
+        .store
+        .user_for_email(principal.org_id(), email, unix_ms())
+        .await?;
     Ok(Json(state.jwt.issue(
         &user.id,
         &user.email,

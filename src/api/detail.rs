@@ -70,6 +70,9 @@ impl From<StoreError> for DetailError {
         match error {
             StoreError::NotFound(_) => Self::not_found("Not found"),
             StoreError::Conflict(_) => Self::new(StatusCode::CONFLICT, "Already exists"),
+            StoreError::NoCredits => {
+                Self::forbidden("Organization has no interview credits available")
+            }
             StoreError::Backend(_) => Self::internal(error),
         }
     }

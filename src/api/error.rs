@@ -161,6 +161,10 @@ impl From<StoreError> for ApiError {
                 "conflict",
                 "It already exists.",
             ),
+            StoreError::NoCredits => Self::forbidden(
+                "no_credits",
+                "The organization has no interview credits available.",
+            ),
             StoreError::Backend(_) => Self::internal(error),
         }
     }

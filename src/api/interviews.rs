@@ -71,7 +71,7 @@ async fn list(
         ));
     }
     let user_id = match &caller {
-        Principal::User { user_id } => Some(user_id.clone()),
+        Principal::User { user_id, .. } => Some(user_id.clone()),
         Principal::ApiKey { .. } => query.user_id,
     };
     let limit = query.limit.unwrap_or(100);
@@ -84,7 +84,7 @@ async fn list(
         skip: query.skip.unwrap_or(0),
         limit,
     };
-    let interviews = state.store.interviews(&filter).await?;
+    let interviews = state.store.interviews(caller.org_id(), &filter).await?;
     Ok(Json(interviews.iter().map(Interview::to_json).collect()))
 }
 
@@ -107,11 +107,11 @@ async fn create(
     DetailJson(body): DetailJson<NewInterview>,
 ) -> Result<(StatusCode, Json<Value>), DetailError> {
     let user_id = match (&caller, &body.email) {
-        (Principal::User { user_id }, _) => user_id.clone(),
+        (Principal::User { user_id, .. }, _) => user_id.clone(),
         (Principal::ApiKey { .. }, Some(email)) => {
             state
                 .store
-                .user_for_email(valid_email(email)?, unix_ms())
+                .user_for_email(caller.org_id(), valid_email(email)?, unix_ms())
                 .await?
                 .id
         }
@@ -123,11 +123,12 @@ async fn create(
     };
     let template = state
         .store
-        .template(&body.template_id)
+        .template(caller.org_id(), &body.template_id)
         .await?
         .ok_or_else(|| DetailError::not_found("Template not found"))?;
     let interview = Interview {
         id: uuid::Uuid::new_v4().to_string(),
+        org_id: caller.org_id().to_owned(),
         user_id,
         template_id: template.id.clone(),
         status: Status::InProgress,
@@ -150,7 +151,7 @@ impl AppState {
     ) -> Result<Interview, DetailError> {
         let interview = self
             .store
-            .interview(id)
+            .interview(caller.org_id(), id)
             .await?
             .ok_or_else(|| DetailError::not_found("Interview not found"))?;
         if !caller.may_access(&interview.user_id) {
@@ -213,7 +214,7 @@ async fn remove(
     Path(id): Path<String>,
 ) -> Result<StatusCode, DetailError> {
     state.owned_interview(&caller, &id).await?;
-    state.interviews.delete(&id).await?;
+    state.interviews.delete(caller.org_id(), &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -257,7 +258,13 @@ fn session_token(
     };
     let (value, claims) = state
         .secrets
-        .mint(session.clone(), Some(scope), ttl, unix_ms() / 1000);
+        .mint(
+            &interview.org_id,
+            session.clone(),
+            Some(scope),
+            ttl,
+            unix_ms() / 1000,
+        );
     let effective = session.effective("", &state.upstream.model(), Some(claims.exp));
     let audio_input = &effective["audio"]["input"];
     let mut id = format!("sess_{}_{}", interview.id, interview.user_id);
@@ -305,7 +312,7 @@ impl AppState {
         }
         let template = self
             .store
-            .template(&interview.template_id)
+            .template(&interview.org_id, &interview.template_id)
             .await?
             .ok_or_else(|| DetailError::internal("template of an interview is missing"))?;
         Ok((interview, template))

@@ -200,24 +200,24 @@ impl AppState {
         self.turn_secrets.mint(opaque_id, ttl, now, &self.turn_urls)
     }
 
-    /// Checks for an integrator's API key: the bootstrap key or a stored, unrevoked one.
-    pub(crate) async fn require_server_key(&self, headers: &HeaderMap) -> Result<(), ApiError> {
+    /// Checks for an integrator's API key (the bootstrap key or a stored, unrevoked one) and
+    /// returns its organization.
+    pub(crate) async fn require_server_key(&self, headers: &HeaderMap) -> Result<String, ApiError> {
         let Some(key) = bearer(headers) else {
             return Err(ApiError::unauthorized(
                 "missing_api_key",
                 "Send the server API key as `Authorization: Bearer <key>`.",
             ));
         };
-        self.is_api_key(key)
+        self.api_key_org(key)
             .await?
-            .then_some(())
             .ok_or_else(|| ApiError::unauthorized("invalid_api_key", "Incorrect API key provided."))
     }
 
-    /// Whether `token` is an integrator's API key.
-    pub(crate) async fn is_api_key(&self, token: &str) -> Result<bool, ApiError> {
+    /// The organization of `token` if it is an integrator's API key.
+    pub(crate) async fn api_key_org(&self, token: &str) -> Result<Option<String>, ApiError> {
         match self.api_key(token).await {
-            Ok(found) => Ok(found.is_some()),
+            Ok(found) => Ok(found.map(|p| p.org_id().to_owned())),
             Err(error) => Err(ApiError::internal(error.detail)),
         }
     }

@@ -58,8 +58,8 @@ async fn read_body(request: Request, state: &AppState) -> Result<Bytes, ApiError
 }
 
 impl AppState {
-    fn mint(&self, session: SessionConfig, ttl: u64) -> Value {
-        let (value, claims) = self.secrets.mint(session, None, ttl, unix_secs());
+    fn mint(&self, org_id: &str, session: SessionConfig, ttl: u64) -> Value {
+        let (value, claims) = self.secrets.mint(org_id, session, None, ttl, unix_secs());
         let session =
             claims
                 .session
@@ -89,7 +89,7 @@ async fn create_client_secret(
     State(state): State<AppState>,
     request: Request,
 ) -> Result<impl IntoResponse, ApiError> {
-    state.require_server_key(request.headers()).await?;
+    let org_id = state.require_server_key(request.headers()).await?;
     let bytes = read_body(request, &state).await?;
     let request: ClientSecretRequest = if bytes.iter().all(u8::is_ascii_whitespace) {
         ClientSecretRequest {
@@ -129,7 +129,7 @@ async fn create_client_secret(
             ApiError::bad_request("invalid_session", e.message.clone()).with_param(e.param)
         })?,
     };
-    Ok(axum::Json(state.mint(session, ttl)))
+    Ok(axum::Json(state.mint(&org_id, session, ttl)))
 }
 
 /// `GET /v1/realtime/ice_servers` (client secret): the ICE servers the candidate's browser
@@ -174,7 +174,12 @@ async fn create_demo_secret(State(state): State<AppState>) -> Result<impl IntoRe
         "session",
     )
     .map_err(ApiError::internal)?;
-    Ok(axum::Json(state.mint(session, DEMO_TTL)))
+    // Demo sessions belong to the default organization.
+    Ok(axum::Json(state.mint(
+        crate::store::DEFAULT_ORG_ID,
+        session,
+        DEMO_TTL,
+    )))
 }
 
 /// The offer and session of a call request, from either request shape.
@@ -182,6 +187,7 @@ struct CallRequest {
     offer: String,
     session: SessionConfig,
     secret_id: String,
+    org_id: String,
     scope: Option<SecretScope>,
 }
 
@@ -200,6 +206,7 @@ async fn create_call(
             offer: call.offer,
             session: call.session,
             secret_id: call.secret_id,
+            org_id: call.org_id,
             interview_id: call.scope.map(|scope| scope.interview_id),
             viva_events,
         })
@@ -316,17 +323,19 @@ async fn read_call_request(state: &AppState, request: Request) -> Result<CallReq
             offer,
             session: secret.session,
             secret_id: secret.id,
+            org_id: secret.org_id,
             scope: secret.scope,
         });
     }
     if content_type.starts_with("multipart/form-data") {
-        let (mut session, secret_id, scope) = if state.is_api_key(&token).await? {
-            refuse_api_key_from_browser(request.headers())?;
-            (SessionConfig::default(), "server_key".to_owned(), None)
-        } else {
-            let secret = state.verify_secret(&token)?;
-            (secret.session, secret.id, secret.scope)
-        };
+        let (mut session, secret_id, org_id, scope) =
+            if let Some(org_id) = state.api_key_org(&token).await? {
+                refuse_api_key_from_browser(request.headers())?;
+                (SessionConfig::default(), "server_key".to_owned(), org_id, None)
+            } else {
+                let secret = state.verify_secret(&token)?;
+                (secret.session, secret.id, secret.org_id, secret.scope)
+            };
         let mut multipart = Multipart::from_request(request, state)
             .await
             .map_err(|e| ApiError::bad_request("invalid_multipart", e.body_text()))?;
@@ -363,6 +372,7 @@ async fn read_call_request(state: &AppState, request: Request) -> Result<CallReq
             offer,
             session,
             secret_id,
+            org_id,
             scope,
         });
     }
@@ -379,11 +389,13 @@ fn multipart_error(error: axum::extract::multipart::MultipartError) -> ApiError 
     }
 }
 
-/// Who may act on a call: the server key, or the client secret that opened it.
+/// Who may act on a call: an API key of its organization, or the client secret that opened
+/// it. Another organization's key is told the call does not exist.
 async fn authorize_call(
     state: &AppState,
     headers: &HeaderMap,
-    secret_id: &str,
+    call_id: &str,
+    call: &call::CallHandle,
 ) -> Result<(), ApiError> {
     let token = bearer(headers).ok_or_else(|| {
         ApiError::unauthorized(
@@ -391,12 +403,16 @@ async fn authorize_call(
             "Send the call's client secret or the server key.",
         )
     })?;
-    if state.is_api_key(token).await? {
+    if let Some(org_id) = state.api_key_org(token).await? {
         refuse_api_key_from_browser(headers)?;
-        return Ok(());
+        return if org_id == call.org_id {
+            Ok(())
+        } else {
+            Err(call_not_found(call_id))
+        };
     }
     let secret = state.verify_secret(token)?;
-    if secret.id == secret_id {
+    if secret.id == call.secret_id {
         Ok(())
     } else {
         Err(ApiError::forbidden(
@@ -404,6 +420,11 @@ async fn authorize_call(
             "This client secret did not open this call.",
         ))
     }
+}
+
+/// 404 for a call that does not exist, or not for the caller.
+fn call_not_found(call_id: &str) -> ApiError {
+    ApiError::not_found("call_not_found", format!("No call {call_id}."))
 }
 
 /// `POST /v1/realtime/calls/{call_id}/hangup`.
@@ -416,7 +437,7 @@ async fn hangup(
         .calls
         .get(&call_id)
         .ok_or_else(|| ApiError::not_found("call_not_found", format!("No live call {call_id}.")))?;
-    authorize_call(&state, &headers, &call.secret_id).await?;
+    authorize_call(&state, &headers, &call_id, &call).await?;
     let _ = state.calls.send(&call_id, Control::Hangup).await;
     Ok(axum::Json(json!({})))
 }
@@ -427,14 +448,9 @@ async fn get_call(
     Path(call_id): Path<String>,
     headers: HeaderMap,
 ) -> Result<impl IntoResponse, ApiError> {
-    state.require_server_key(&headers).await?;
-    let record = state
-        .store
-        .call(&call_id)
-        .await
-        .map_err(ApiError::internal)?;
-    let record = record
-        .ok_or_else(|| ApiError::not_found("call_not_found", format!("No call {call_id}.")))?;
+    let org_id = state.require_server_key(&headers).await?;
+    let record = state.store.call(&org_id, &call_id).await?;
+    let record = record.ok_or_else(|| call_not_found(&call_id))?;
     let live = state.calls.get(&call_id).is_some();
     let mut body = serde_json::to_value(record).map_err(ApiError::internal)?;
     body["live"] = json!(live);
@@ -467,6 +483,9 @@ async fn switch_question(
         .calls
         .get(&call_id)
         .ok_or_else(|| ApiError::not_found("call_not_found", format!("No live call {call_id}.")))?;
+    if call.org_id != secret.org_id {
+        return Err(call_not_found(&call_id));
+    }
     if call.interview_id.as_deref() != Some(scope.interview_id.as_str()) {
         return Err(ApiError::forbidden(
             "wrong_interview",
@@ -475,7 +494,7 @@ async fn switch_question(
     }
     state
         .calls
-        .check_interview_open(&scope.interview_id)
+        .check_interview_open(&secret.org_id, &scope.interview_id)
         .await
         .map_err(start_error)?;
     let mut patch = secret.session.0.clone();
@@ -487,7 +506,11 @@ async fn switch_question(
         .send(&call_id, Control::ClientEvent(update))
         .await
         .map_err(|_| ApiError::not_found("call_not_found", "The call has ended."))?;
-    if let Ok(Some(mut interview)) = state.store.interview(&scope.interview_id).await {
+    if let Ok(Some(mut interview)) = state
+        .store
+        .interview(&secret.org_id, &scope.interview_id)
+        .await
+    {
         interview.progress_data["current_question"] = json!(question);
         if let Err(error) = state.interviews.save(&interview).await {
             tracing::warn!(%error, "could not record the current question");

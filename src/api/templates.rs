@@ -23,19 +23,19 @@ pub(super) fn router() -> Router<AppState> {
 
 async fn list(
     State(state): State<AppState>,
-    _caller: Principal,
+    caller: Principal,
 ) -> Result<Json<Vec<Template>>, DetailError> {
-    Ok(Json(state.store.templates().await?))
+    Ok(Json(state.store.templates(caller.org_id()).await?))
 }
 
 async fn fetch(
     State(state): State<AppState>,
-    _caller: Principal,
+    caller: Principal,
     Path(id): Path<String>,
 ) -> Result<Json<Template>, DetailError> {
     let template = state
         .store
-        .template(&id)
+        .template(caller.org_id(), &id)
         .await?
         .ok_or_else(|| DetailError::not_found("Template not found"))?;
     Ok(Json(template))
@@ -81,7 +81,10 @@ async fn create(
     template
         .validate()
         .map_err(|e| DetailError::bad_request(e.0))?;
-    state.store.create_template(&template, unix_ms()).await?;
+    state
+        .store
+        .create_template(Some(caller.org_id()), &template, unix_ms())
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(serde_json::to_value(template).map_err(DetailError::internal)?),

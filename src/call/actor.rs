@@ -58,6 +58,8 @@ pub struct CallParts {
     pub call_id: String,
     /// The id of the client secret that opened it.
     pub secret_id: String,
+    /// Its organization.
+    pub org_id: String,
     /// The interview it belongs to, if its secret was bound to one.
     pub interview_id: Option<String>,
     /// The answered peer and its events.
@@ -87,6 +89,7 @@ pub fn spawn_call(mut parts: CallParts) -> mpsc::Sender<Control> {
         &parts.call_id,
         super::CallHandle {
             secret_id: parts.secret_id.clone(),
+            org_id: parts.org_id.clone(),
             interview_id: parts.interview_id.clone(),
             control: control_tx.clone(),
         },

@@ -74,17 +74,18 @@ impl Harness {
 fn frames(outputs: &[Output]) -> Vec<(u16, u32, bool)> {
     outputs
         .iter()
-        .filter_map(|o| match o {
-            Output::Rtp {
-                sequence,
-                timestamp,
-                marker,
-                payload,
-            } => {
-                assert!(!payload.is_empty());
-                Some((*sequence, *timestamp, *marker))
-            }
-            _ => None,
+        .filter_map(|o| {
+            let Output::Rtp {
+                sequence: seq,
+                timestamp: ts,
+                marker: m,
+                payload: opus,
+            } = o
+            else {
+                return None;
+            };
+            assert!(!opus.is_empty());
+            Some((*seq, *ts, *m))
         })
         .collect()
 }

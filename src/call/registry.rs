@@ -12,6 +12,8 @@ use super::Control;
 pub struct CallHandle {
     /// The client secret that opened it (who may hang it up).
     pub secret_id: String,
+    /// Its organization (whose API keys may act on it).
+    pub org_id: String,
     /// The interview it belongs to, if its secret was bound to one.
     pub interview_id: Option<String>,
     /// Control messages to the call's actor.
@@ -129,6 +131,7 @@ mod tests {
             "rtc_a",
             CallHandle {
                 secret_id: "cs".into(),
+                org_id: "org_a".into(),
                 interview_id: None,
                 control,
             },

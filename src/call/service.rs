@@ -13,7 +13,7 @@ use crate::ids::new_id;
 use crate::interview::{EventBus, InterviewError, InterviewEvent};
 use crate::peer::{self, PeerError, PeerSettings};
 use crate::realtime::SessionConfig;
-use crate::store::{Store, StoreError};
+use crate::store::{NewCall, Store, StoreError};
 use crate::upstream::{Upstream, UpstreamError};
 
 pub use crate::peer::MAX_OFFER_BYTES;
@@ -27,6 +27,8 @@ pub struct CallRequest {
     pub session: SessionConfig,
     /// The id of the client secret (or `server_key`) that opens the call.
     pub secret_id: String,
+    /// The organization of that secret or key: the call is its.
+    pub org_id: String,
     /// The interview the secret is bound to, if any: it must exist and not be completed.
     pub interview_id: Option<String>,
     /// The client wants Viva's own `viva.*` events.
@@ -114,7 +116,7 @@ impl Calls {
     pub async fn start(&self, request: CallRequest) -> Result<CallAnswer, StartError> {
         peer::check_offer(&request.offer)?;
         let interview_id = match &request.interview_id {
-            Some(id) => Some(self.check_interview_open(id).await?),
+            Some(id) => Some(self.check_interview_open(&request.org_id, id).await?),
             None => None,
         };
         let slot = self
@@ -130,16 +132,18 @@ impl Calls {
             .await?;
         let (peer, sdp, peer_events) = peer::answer(&self.peer, &request.offer).await?;
         self.store
-            .call_started(
-                &call_id,
-                &request.secret_id,
-                interview_id.as_deref(),
-                unix_ms(),
-            )
+            .call_started(&NewCall {
+                call_id: &call_id,
+                secret_id: &request.secret_id,
+                org_id: &request.org_id,
+                interview_id: interview_id.as_deref(),
+                at_ms: unix_ms(),
+            })
             .await?;
         spawn_call(CallParts {
             call_id: call_id.clone(),
             secret_id: request.secret_id,
+            org_id: request.org_id,
             interview_id,
             peer,
             peer_events,
@@ -157,10 +161,14 @@ impl Calls {
 
     /// Interview-bound secrets work only while their interview exists and is not completed;
     /// returns the interview's id.
-    pub async fn check_interview_open(&self, interview_id: &str) -> Result<String, StartError> {
+    pub async fn check_interview_open(
+        &self,
+        org_id: &str,
+        interview_id: &str,
+    ) -> Result<String, StartError> {
         let interview = self
             .store
-            .interview(interview_id)
+            .interview(org_id, interview_id)
             .await?
             .ok_or(InterviewError::NotFound)?;
         interview.check_open()?;

@@ -39,12 +39,19 @@ pub struct ClientSecret {
     pub iat: u64,
     /// Expires at, Unix seconds.
     pub exp: u64,
+    /// The organization whose key minted it (secrets from before organizations: the default).
+    #[serde(default = "default_org")]
+    pub org_id: String,
     /// The session configuration a call opened with this secret starts with.
     pub session: SessionConfig,
     /// The interview (and question) the secret is bound to, for secrets minted by the
     /// integrator API; `None` for plain realtime client secrets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<SecretScope>,
+}
+
+fn default_org() -> String {
+    crate::store::DEFAULT_ORG_ID.to_owned()
 }
 
 /// What an interview-bound secret may be used for.
@@ -80,10 +87,12 @@ impl SecretKey {
         Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes keys of any length")
     }
 
-    /// Mints a secret for `session` (bound to `scope` if given), valid `ttl` seconds from `now`
-    /// (Unix seconds). The TTL is clamped to [`TTL_RANGE`] by the caller's validation.
+    /// Mints a secret of `org_id` for `session` (bound to `scope` if given), valid `ttl`
+    /// seconds from `now` (Unix seconds). The TTL is clamped to [`TTL_RANGE`] by the caller's
+    /// validation.
     pub fn mint(
         &self,
+        org_id: &str,
         session: SessionConfig,
         scope: Option<SecretScope>,
         ttl: u64,
@@ -93,6 +102,7 @@ impl SecretKey {
             id: new_id("cs_"),
             iat: now,
             exp: now + ttl,
+            org_id: org_id.to_owned(),
             session,
             scope,
         };
@@ -139,7 +149,7 @@ mod tests {
     #[test]
     fn a_minted_secret_verifies_until_it_expires() {
         let key = SecretKey::new(b"0123456789abcdef".to_vec());
-        let (token, claims) = key.mint(session(), None, 600, 1_000);
+        let (token, claims) = key.mint("org_a", session(), None, 600, 1_000);
         assert!(token.starts_with("ek_"));
         assert_eq!(key.verify(&token, 1_000).unwrap(), claims);
         assert_eq!(
@@ -152,7 +162,7 @@ mod tests {
             user_id: "u1".into(),
             question: Some(2),
         };
-        let (token, _) = key.mint(session(), Some(scope.clone()), 60, 1_000);
+        let (token, _) = key.mint("org_a", session(), Some(scope.clone()), 60, 1_000);
         assert_eq!(key.verify(&token, 1_000).unwrap().scope, Some(scope));
     }
 
@@ -160,7 +170,7 @@ mod tests {
     fn forged_altered_or_foreign_secrets_are_invalid() {
         let key = SecretKey::new(b"0123456789abcdef".to_vec());
         let other = SecretKey::new(b"fedcba9876543210".to_vec());
-        let (token, _) = key.mint(session(), None, 600, 1_000);
+        let (token, _) = key.mint("org_a", session(), None, 600, 1_000);
         assert_eq!(other.verify(&token, 1_000), Err(SecretError::Invalid));
         // Extend the expiry inside the claims, keep the signature.
         let (body, sig) = token.rsplit_once('.').unwrap();

@@ -118,6 +118,8 @@ impl Status {
 pub struct Interview {
     /// Its id (UUID).
     pub id: String,
+    /// The organization it belongs to.
+    pub org_id: String,
     /// The candidate it belongs to.
     pub user_id: String,
     /// The template it was made from.
@@ -225,6 +227,7 @@ mod tests {
     fn interview(t: &Template) -> Interview {
         Interview {
             id: "i1".into(),
+            org_id: "org_a".into(),
             user_id: "u1".into(),
             template_id: t.id.clone(),
             status: Status::InProgress,

@@ -21,7 +21,8 @@ impl Interviews {
         Self { store, bus }
     }
 
-    /// Stores a new interview (`created`).
+    /// Stores a new interview (`created`), taking one of its organization's credits
+    /// (`StoreError::NoCredits` when none is left).
     pub async fn create(&self, interview: &Interview) -> Result<(), StoreError> {
         let event = InterviewEvent::of_interview(&interview.id, unix_ms(), EventKind::Created);
         self.store.create_interview(interview, &event).await?;
@@ -40,10 +41,10 @@ impl Interviews {
         Ok(())
     }
 
-    /// Deletes an interview (`deleted`); false if there was none.
-    pub async fn delete(&self, id: &str) -> Result<bool, StoreError> {
+    /// Deletes the interview `id` of `org_id` (`deleted`); false if there was none.
+    pub async fn delete(&self, org_id: &str, id: &str) -> Result<bool, StoreError> {
         let event = InterviewEvent::of_interview(id, unix_ms(), EventKind::Deleted);
-        let deleted = self.store.delete_interview(id, &event).await?;
+        let deleted = self.store.delete_interview(org_id, id, &event).await?;
         if deleted {
             self.bus.publish(event);
         }

@@ -40,6 +40,12 @@ pub enum Figure {
 }
 
 impl Figure {
+    /// Whether it is one of the latencies of `latency_ms` in the JSON report (barge-in and
+    /// jitter have sections of their own).
+    pub fn is_latency(self) -> bool {
+        !matches!(self, Figure::BargeIn | Figure::Jitter)
+    }
+
     /// Every figure, in report order.
     pub const ALL: [Figure; 11] = [
         Figure::Credentials,

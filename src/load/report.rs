@@ -136,18 +136,9 @@ impl Report {
 
     /// The JSON document (`--json`). Keys are stable; new ones may be added.
     pub fn to_json(&self) -> Value {
-        let latency: serde_json::Map<String, Value> = [
-            Figure::Credentials,
-            Figure::Answer,
-            Figure::Setup,
-            Figure::FirstAudio,
-            Figure::Response,
-            Figure::TurnEnd,
-            Figure::ResponseAdded,
-            Figure::Upstream,
-            Figure::EventDelay,
-        ]
-        .iter()
+        let latency: serde_json::Map<String, Value> = Figure::ALL
+            .iter()
+            .filter(|f| f.is_latency())
         .map(|f| (f.key().to_owned(), self.figure(*f).to_json()))
         .collect();
         let loaded = self.loaded();

@@ -80,9 +80,27 @@ pub enum StoreError {
     /// It clashes with what is stored (a unique key).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The organization has no interview credits left.
+    #[error("the organization has no interview credits left")]
+    NoCredits,
     /// The database failed, or holds what this build cannot read.
     #[error("store backend: {0}")]
     Backend(String),
+}
+
+/// The organization that existed before there were several: the bootstrap key's, and where
+/// data from before organizations lives.
+pub const DEFAULT_ORG_ID: &str = "org_default";
+
+/// An organization (tenant): what its keys and users see is its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Organization {
+    /// Its id (`org_…`).
+    pub id: String,
+    /// Its name, unique.
+    pub name: String,
+    /// Interviews it may still create; `None` is unlimited.
+    pub credits: Option<u64>,
 }
 
 /// What one step of a call changed: its items, the events that describe them and, at the end,
@@ -95,6 +113,21 @@ pub struct CallChanges {
     pub events: Vec<InterviewEvent>,
     /// The end of the call: why, and when (Unix ms).
     pub ended: Option<(EndReason, u64)>,
+}
+
+/// A call being recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewCall<'a> {
+    /// The call id (`rtc_…`).
+    pub call_id: &'a str,
+    /// The client secret that opened it.
+    pub secret_id: &'a str,
+    /// The organization whose secret it was.
+    pub org_id: &'a str,
+    /// The interview the secret was bound to, if any.
+    pub interview_id: Option<&'a str>,
+    /// Start, Unix ms.
+    pub at_ms: u64,
 }
 
 /// Whose events to read.
@@ -111,18 +144,12 @@ pub enum EventsOf<'a> {
 pub trait CallStore: Send + Sync {
     /// Records a new call, opened by `secret_id`, for `interview_id` if the secret was bound
     /// to one.
-    async fn call_started(
-        &self,
-        call_id: &str,
-        secret_id: &str,
-        interview_id: Option<&str>,
-        at_ms: u64,
-    ) -> Result<(), StoreError>;
+    async fn call_started(&self, call: &NewCall<'_>) -> Result<(), StoreError>;
     /// Writes what a call changed, in one transaction: items are added, or merged into the
     /// item with the same id (a transcript arriving later, a truncation); events appended.
     async fn record_call(&self, call_id: &str, changes: &CallChanges) -> Result<(), StoreError>;
-    /// A call with its items, if known.
-    async fn call(&self, call_id: &str) -> Result<Option<CallRecord>, StoreError>;
+    /// A call of organization `org_id` with its items, if known.
+    async fn call(&self, org_id: &str, call_id: &str) -> Result<Option<CallRecord>, StoreError>;
     /// The events stored for a call or an interview, in the order they were written.
     async fn events(&self, of: EventsOf<'_>) -> Result<Vec<InterviewEvent>, StoreError>;
 }
@@ -132,7 +159,9 @@ pub trait CallStore: Send + Sync {
 pub struct User {
     /// Its id (UUID).
     pub id: String,
-    /// Email, unique.
+    /// Its organization.
+    pub org_id: String,
+    /// Email, unique within the organization.
     pub email: String,
 }
 
@@ -141,6 +170,8 @@ pub struct User {
 pub struct ApiKeyInfo {
     /// Its id (`key_…`).
     pub id: String,
+    /// The organization it acts for.
+    pub org_id: String,
     /// A name for people.
     pub name: String,
     /// The first characters of the key, to recognise it.
@@ -169,14 +200,21 @@ pub struct InterviewFilter {
 /// Where integrators' data lives.
 #[async_trait]
 pub trait IntegratorStore: Send + Sync {
-    /// The user with `email`, created on first sight.
-    async fn user_for_email(&self, email: &str, now_ms: u64) -> Result<User, StoreError>;
-    /// The user `id`, if any.
+    /// The user of `org_id` with `email`, created on first sight.
+    async fn user_for_email(
+        &self,
+        org_id: &str,
+        email: &str,
+        now_ms: u64,
+    ) -> Result<User, StoreError>;
+    /// The user `id` (of whichever organization), if any.
     async fn user(&self, id: &str) -> Result<Option<User>, StoreError>;
 
-    /// Creates an API key; returns it with its secret, which is not stored (only a hash is).
+    /// Creates an API key of `org_id`; returns it with its secret, which is not stored (only a
+    /// hash is).
     async fn create_api_key(
         &self,
+        org_id: &str,
         name: &str,
         admin: bool,
         now_ms: u64,
@@ -190,23 +228,34 @@ pub trait IntegratorStore: Send + Sync {
 
     /// Adds templates that are not there yet (built-ins on first start).
     async fn seed_templates(&self, templates: &[Template], now_ms: u64) -> Result<(), StoreError>;
-    /// All templates.
-    async fn templates(&self) -> Result<Vec<Template>, StoreError>;
-    /// The template `id`.
-    async fn template(&self, id: &str) -> Result<Option<Template>, StoreError>;
-    /// Stores a new template.
-    async fn create_template(&self, template: &Template, now_ms: u64) -> Result<(), StoreError>;
+    /// The templates `org_id` sees: the built-in ones and its own.
+    async fn templates(&self, org_id: &str) -> Result<Vec<Template>, StoreError>;
+    /// The template `id`, if `org_id` sees it.
+    async fn template(&self, org_id: &str, id: &str) -> Result<Option<Template>, StoreError>;
+    /// Stores a new template of `org_id` (`None`: a built-in one).
+    async fn create_template(
+        &self,
+        org_id: Option<&str>,
+        template: &Template,
+        now_ms: u64,
+    ) -> Result<(), StoreError>;
 
-    /// Stores a new interview with the event that says so.
+    /// Stores a new interview with the event that says so, taking one of its organization's
+    /// credits in the same transaction (`NoCredits` when none is left; exact under concurrent
+    /// creates).
     async fn create_interview(
         &self,
         interview: &Interview,
         event: &InterviewEvent,
     ) -> Result<(), StoreError>;
-    /// The interview `id`.
-    async fn interview(&self, id: &str) -> Result<Option<Interview>, StoreError>;
-    /// Interviews matching `filter`, oldest first.
-    async fn interviews(&self, filter: &InterviewFilter) -> Result<Vec<Interview>, StoreError>;
+    /// The interview `id` of `org_id`.
+    async fn interview(&self, org_id: &str, id: &str) -> Result<Option<Interview>, StoreError>;
+    /// Interviews of `org_id` matching `filter`, oldest first.
+    async fn interviews(
+        &self,
+        org_id: &str,
+        filter: &InterviewFilter,
+    ) -> Result<Vec<Interview>, StoreError>;
     /// Saves an interview's status, completion and progress with the event that says so;
     /// `NotFound` if it is gone.
     async fn update_interview(
@@ -214,13 +263,38 @@ pub trait IntegratorStore: Send + Sync {
         interview: &Interview,
         event: &InterviewEvent,
     ) -> Result<(), StoreError>;
-    /// Deletes an interview, recording `event`; false if it did not exist (nothing recorded).
-    async fn delete_interview(&self, id: &str, event: &InterviewEvent) -> Result<bool, StoreError>;
+    /// Deletes the interview `id` of `org_id`, recording `event`; false if it did not exist
+    /// (nothing recorded).
+    async fn delete_interview(
+        &self,
+        org_id: &str,
+        id: &str,
+        event: &InterviewEvent,
+    ) -> Result<bool, StoreError>;
+}
+
+/// Where organizations and their credits live.
+#[async_trait]
+pub trait OrgStore: Send + Sync {
+    /// The organization named `name`, created (with `credits`) if there is none.
+    async fn ensure_org(
+        &self,
+        name: &str,
+        credits: Option<u64>,
+        now_ms: u64,
+    ) -> Result<Organization, StoreError>;
+    /// The organization `id`.
+    async fn org(&self, id: &str) -> Result<Option<Organization>, StoreError>;
+    /// Every organization, by name.
+    async fn orgs(&self) -> Result<Vec<Organization>, StoreError>;
+    /// Sets the credits of the organization named `name` (`None`: unlimited); `NotFound` if
+    /// there is none.
+    async fn set_credits(&self, name: &str, credits: Option<u64>) -> Result<(), StoreError>;
 }
 
 /// Everything Viva persists.
 #[async_trait]
-pub trait Store: IntegratorStore + CallStore {
+pub trait Store: IntegratorStore + CallStore + OrgStore {
     /// Waits for pending writes and closes the connections.
     async fn close(&self);
 }

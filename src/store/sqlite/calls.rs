@@ -8,7 +8,7 @@ use super::{SqliteStore, db_error, to_i64, to_u64};
 use crate::call::EndReason;
 use crate::interview::InterviewEvent;
 use crate::store::{
-    CallChanges, CallRecord, CallStore, EventsOf, Role, StoreError, TranscriptItem,
+    CallChanges, CallRecord, CallStore, EventsOf, NewCall, Role, StoreError, TranscriptItem,
 };
 
 /// Appends `event` to the interview events in `tx`.
@@ -80,20 +80,15 @@ fn item_from(r: &SqliteRow) -> TranscriptItem {
 
 #[async_trait]
 impl CallStore for SqliteStore {
-    async fn call_started(
-        &self,
-        call_id: &str,
-        secret_id: &str,
-        interview_id: Option<&str>,
-        at_ms: u64,
-    ) -> Result<(), StoreError> {
+    async fn call_started(&self, call: &NewCall<'_>) -> Result<(), StoreError> {
         query(
-            "INSERT INTO calls (call_id, secret_id, interview_id, started_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO calls (call_id, secret_id, org_id, interview_id, started_at) VALUES (?, ?, ?, ?, ?)",
         )
-        .bind(call_id)
-        .bind(secret_id)
-        .bind(interview_id)
-        .bind(to_i64(at_ms))
+        .bind(call.call_id)
+        .bind(call.secret_id)
+        .bind(call.org_id)
+        .bind(call.interview_id)
+        .bind(to_i64(call.at_ms))
         .execute(&self.pool)
         .await
         .map_err(db_error)?;
@@ -123,9 +118,10 @@ impl CallStore for SqliteStore {
         tx.commit().await.map_err(db_error)
     }
 
-    async fn call(&self, call_id: &str) -> Result<Option<CallRecord>, StoreError> {
-        let Some(row) = query("SELECT * FROM calls WHERE call_id = ?")
+    async fn call(&self, org_id: &str, call_id: &str) -> Result<Option<CallRecord>, StoreError> {
+        let Some(row) = query("SELECT * FROM calls WHERE call_id = ? AND org_id = ?")
             .bind(call_id)
+            .bind(org_id)
             .fetch_optional(&self.pool)
             .await
             .map_err(db_error)?

@@ -1,50 +1,55 @@
 //! Keys, users, templates and interviews in SQLite.
 
 use async_trait::async_trait;
-use sqlx::{Row, query};
+use sqlx::query;
 
 use super::calls::append_event;
-use super::{SqliteStore, db_error, interview_from, key_from, key_hash, template_from, to_i64};
+use super::orgs::take_credit;
+use super::{
+    SqliteStore, db_error, interview_from, key_from, key_hash, template_from, to_i64, user_from,
+};
 use crate::ids::{new_id, random_bytes};
 use crate::interview::{Interview, InterviewEvent, Status, Template};
 use crate::store::{ApiKeyInfo, IntegratorStore, InterviewFilter, StoreError, User};
 
 #[async_trait]
 impl IntegratorStore for SqliteStore {
-    async fn user_for_email(&self, email: &str, now_ms: u64) -> Result<User, StoreError> {
+    async fn user_for_email(
+        &self,
+        org_id: &str,
+        email: &str,
+        now_ms: u64,
+    ) -> Result<User, StoreError> {
         let email = email.trim().to_ascii_lowercase();
-        query("INSERT INTO users (id, email, created_at) VALUES (?, ?, ?) ON CONFLICT(email) DO NOTHING")
+        query("INSERT INTO users (id, org_id, email, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(org_id, email) DO NOTHING")
             .bind(uuid::Uuid::new_v4().to_string())
+            .bind(org_id)
             .bind(&email)
             .bind(to_i64(now_ms))
             .execute(&self.pool)
             .await
             .map_err(db_error)?;
-        let row = query("SELECT id, email FROM users WHERE email = ?")
+        let row = query("SELECT id, org_id, email FROM users WHERE org_id = ? AND email = ?")
+            .bind(org_id)
             .bind(&email)
             .fetch_one(&self.pool)
             .await
             .map_err(db_error)?;
-        Ok(User {
-            id: row.get("id"),
-            email: row.get("email"),
-        })
+        Ok(user_from(&row))
     }
 
     async fn user(&self, id: &str) -> Result<Option<User>, StoreError> {
-        let row = query("SELECT id, email FROM users WHERE id = ?")
+        let row = query("SELECT id, org_id, email FROM users WHERE id = ?")
             .bind(id)
             .fetch_optional(&self.pool)
             .await
             .map_err(db_error)?;
-        Ok(row.map(|row| User {
-            id: row.get("id"),
-            email: row.get("email"),
-        }))
+        Ok(row.as_ref().map(user_from))
     }
 
     async fn create_api_key(
         &self,
+        org_id: &str,
         name: &str,
         admin: bool,
         now_ms: u64,
@@ -56,14 +61,16 @@ impl IntegratorStore for SqliteStore {
         );
         let info = ApiKeyInfo {
             id: new_id("key_"),
+            org_id: org_id.to_owned(),
             name: name.to_owned(),
             prefix: secret.chars().take(10).collect(),
             admin,
             created_at_ms: now_ms,
             revoked_at_ms: None,
         };
-        query("INSERT INTO api_keys (id, name, prefix, hash, admin, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+        query("INSERT INTO api_keys (id, org_id, name, prefix, hash, admin, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
             .bind(&info.id)
+            .bind(org_id)
             .bind(&info.name)
             .bind(&info.prefix)
             .bind(key_hash(&secret))
@@ -111,32 +118,40 @@ impl IntegratorStore for SqliteStore {
                 .await
                 .map_err(db_error)?;
             if exists.is_none() {
-                self.create_template(template, now_ms).await?;
+                self.create_template(None, template, now_ms).await?;
             }
         }
         Ok(())
     }
 
-    async fn templates(&self) -> Result<Vec<Template>, StoreError> {
-        let rows = query("SELECT * FROM templates ORDER BY builtin DESC, created_at, title")
+    async fn templates(&self, org_id: &str) -> Result<Vec<Template>, StoreError> {
+        let rows = query("SELECT * FROM templates WHERE org_id IS NULL OR org_id = ? ORDER BY builtin DESC, created_at, title")
+            .bind(org_id)
             .fetch_all(&self.pool)
             .await
             .map_err(db_error)?;
         rows.iter().map(template_from).collect()
     }
 
-    async fn template(&self, id: &str) -> Result<Option<Template>, StoreError> {
-        let row = query("SELECT * FROM templates WHERE id = ?")
+    async fn template(&self, org_id: &str, id: &str) -> Result<Option<Template>, StoreError> {
+        let row = query("SELECT * FROM templates WHERE id = ? AND (org_id IS NULL OR org_id = ?)")
             .bind(id)
+            .bind(org_id)
             .fetch_optional(&self.pool)
             .await
             .map_err(db_error)?;
         row.as_ref().map(template_from).transpose()
     }
 
-    async fn create_template(&self, t: &Template, now_ms: u64) -> Result<(), StoreError> {
-        query("INSERT INTO templates (id, title, focus_area, question_kinds, questions, question_count, duration_minutes, instructions, builtin, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    async fn create_template(
+        &self,
+        org_id: Option<&str>,
+        t: &Template,
+        now_ms: u64,
+    ) -> Result<(), StoreError> {
+        query("INSERT INTO templates (id, org_id, title, focus_area, question_kinds, questions, question_count, duration_minutes, instructions, builtin, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
             .bind(&t.id)
+            .bind(org_id)
             .bind(&t.title)
             .bind(&t.focus_area)
             .bind(serde_json::to_string(&t.question_kinds).map_err(db_error)?)
@@ -158,8 +173,10 @@ impl IntegratorStore for SqliteStore {
         event: &InterviewEvent,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
-        query("INSERT INTO interviews (id, user_id, template_id, status, started_at, completed_at, progress_data, questions, context) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        take_credit(&mut tx, &i.org_id).await?;
+        query("INSERT INTO interviews (id, org_id, user_id, template_id, status, started_at, completed_at, progress_data, questions, context) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
             .bind(&i.id)
+            .bind(&i.org_id)
             .bind(&i.user_id)
             .bind(&i.template_id)
             .bind(i.status.as_str())
@@ -175,23 +192,29 @@ impl IntegratorStore for SqliteStore {
         tx.commit().await.map_err(db_error)
     }
 
-    async fn interview(&self, id: &str) -> Result<Option<Interview>, StoreError> {
-        let row = query("SELECT * FROM interviews WHERE id = ?")
+    async fn interview(&self, org_id: &str, id: &str) -> Result<Option<Interview>, StoreError> {
+        let row = query("SELECT * FROM interviews WHERE id = ? AND org_id = ?")
             .bind(id)
+            .bind(org_id)
             .fetch_optional(&self.pool)
             .await
             .map_err(db_error)?;
         row.as_ref().map(interview_from).transpose()
     }
 
-    async fn interviews(&self, filter: &InterviewFilter) -> Result<Vec<Interview>, StoreError> {
+    async fn interviews(
+        &self,
+        org_id: &str,
+        filter: &InterviewFilter,
+    ) -> Result<Vec<Interview>, StoreError> {
         let rows = query(
-            "SELECT * FROM interviews WHERE (?1 IS NULL OR user_id = ?1) AND (?2 IS NULL OR status = ?2) ORDER BY started_at, id LIMIT ?3 OFFSET ?4",
+            "SELECT * FROM interviews WHERE org_id = ?5 AND (?1 IS NULL OR user_id = ?1) AND (?2 IS NULL OR status = ?2) ORDER BY started_at, id LIMIT ?3 OFFSET ?4",
         )
         .bind(&filter.user_id)
         .bind(filter.status.map(Status::as_str))
         .bind(i64::from(filter.limit))
         .bind(i64::from(filter.skip))
+        .bind(org_id)
         .fetch_all(&self.pool)
         .await
         .map_err(db_error)?;
@@ -205,12 +228,13 @@ impl IntegratorStore for SqliteStore {
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
         let done = query(
-            "UPDATE interviews SET status = ?, completed_at = ?, progress_data = ? WHERE id = ?",
+            "UPDATE interviews SET status = ?, completed_at = ?, progress_data = ? WHERE id = ? AND org_id = ?",
         )
         .bind(i.status.as_str())
         .bind(i.completed_at_ms.map(to_i64))
         .bind(i.progress_data.to_string())
         .bind(&i.id)
+        .bind(&i.org_id)
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;
@@ -221,10 +245,16 @@ impl IntegratorStore for SqliteStore {
         tx.commit().await.map_err(db_error)
     }
 
-    async fn delete_interview(&self, id: &str, event: &InterviewEvent) -> Result<bool, StoreError> {
+    async fn delete_interview(
+        &self,
+        org_id: &str,
+        id: &str,
+        event: &InterviewEvent,
+    ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
-        let done = query("DELETE FROM interviews WHERE id = ?")
+        let done = query("DELETE FROM interviews WHERE id = ? AND org_id = ?")
             .bind(id)
+            .bind(org_id)
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;

@@ -3,6 +3,7 @@
 
 mod calls;
 mod integrator;
+mod orgs;
 #[cfg(test)]
 mod tests;
 
@@ -17,7 +18,7 @@ use sqlx::sqlite::{
     SqliteSynchronous,
 };
 
-use super::{ApiKeyInfo, Store, StoreError};
+use super::{ApiKeyInfo, Store, StoreError, User};
 use crate::interview::{Interview, Status, Template};
 
 /// What can go wrong below the store, as a [`StoreError`].
@@ -130,6 +131,7 @@ fn interview_from(row: &SqliteRow) -> Result<Interview, StoreError> {
     let progress: String = row.try_get("progress_data").map_err(db_error)?;
     Ok(Interview {
         id: row.try_get("id").map_err(db_error)?,
+        org_id: row.try_get("org_id").map_err(db_error)?,
         user_id: row.try_get("user_id").map_err(db_error)?,
         template_id: row.try_get("template_id").map_err(db_error)?,
         status: Status::parse(&status)
@@ -145,9 +147,18 @@ fn interview_from(row: &SqliteRow) -> Result<Interview, StoreError> {
     })
 }
 
+fn user_from(row: &SqliteRow) -> User {
+    User {
+        id: row.get("id"),
+        org_id: row.get("org_id"),
+        email: row.get("email"),
+    }
+}
+
 fn key_from(row: &SqliteRow) -> Result<ApiKeyInfo, StoreError> {
     Ok(ApiKeyInfo {
         id: row.try_get("id").map_err(db_error)?,
+        org_id: row.try_get("org_id").map_err(db_error)?,
         name: row.try_get("name").map_err(db_error)?,
         prefix: row.try_get("prefix").map_err(db_error)?,
         admin: row.try_get::<i64, _>("admin").map_err(db_error)? != 0,
