@@ -182,6 +182,7 @@ async fn build_state_with(
         events.clone(),
     );
     let interviews = Interviews::new(store.clone(), events);
+    tokio::spawn(crate::interview::lifecycle::run(store.clone(), interviews.clone()));
     Ok(AppState(Arc::new(AppContext {
         api_key,
         turn_secrets,

@@ -1,7 +1,7 @@
 // Requests to the Viva server: client secret, ICE servers, the call (SDP offer) and hang up.
 
 import { httpError, VivaError } from "./errors.js";
-import { joinToken } from "./params.js";
+import { embedInterview, joinToken } from "./params.js";
 import { live } from "./state.js";
 
 const DEMO_SECRET_URL = "/api/demo/client_secret";
@@ -13,12 +13,37 @@ const HANGUP_TIMEOUT_MS = 3000;
 export async function getClientSecret(c) {
   const fromLink = joinToken();
   if (fromLink) return fromLink;
+  const embed = embedInterview();
+  if (embed) return getInterviewSecret(c, embed);
   const res = await fetch(DEMO_SECRET_URL, { method: "POST", signal: c.abort.signal });
   if (!res.ok) throw await httpError(res);
   const body = await res.json().catch(() => null);
   const value = body && (body.value || (body.client_secret && body.client_secret.value));
   if (!value) throw new VivaError("The server sent no client secret.", "invalid_response");
   return value;
+}
+
+/**
+ * An embed link's client secret: the interview's credentials, asked for with the link's access
+ * token (`POST /api/v1/interviews/{id}/credentials`, which answers errors as {"detail"}).
+ */
+async function getInterviewSecret(c, { interviewId, access }) {
+  if (!access) throw new VivaError("This interview link has no access token.", "invalid_client_secret");
+  const res = await fetch(`/api/v1/interviews/${encodeURIComponent(interviewId)}/credentials`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${access}` },
+    signal: c.abort.signal,
+  });
+  const body = await res.json().catch(() => null);
+  if (!res.ok) {
+    const detail = body && typeof body.detail === "string" ? body.detail : "";
+    const code =
+      res.status !== 401 ? `http_${res.status}` : /expired/i.test(detail) ? "expired_client_secret" : "invalid_client_secret";
+    throw new VivaError(detail || `The server answered ${res.status}`, code, { status: res.status });
+  }
+  const secret = body && body.session_token && body.session_token.client_secret;
+  if (!secret || !secret.value) throw new VivaError("The server sent no client secret.", "invalid_response");
+  return secret.value;
 }
 
 /** The ICE servers (TURN with fresh credentials) for this call, or none if they cannot be had. */

@@ -13,7 +13,7 @@ use super::auth::{Principal, valid_email};
 use super::detail::{DetailError, DetailJson};
 use crate::clock::unix_ms;
 use crate::credentials::SecretScope;
-use crate::interview::{Interview, Status, Template, rfc3339};
+use crate::interview::{Interview, Status, Template, rfc3339, seed001_statuses};
 use crate::realtime::SessionConfig;
 use crate::store::InterviewFilter;
 
@@ -61,7 +61,7 @@ async fn list(
     let Query(query) = query.map_err(|e| DetailError::bad_request(e.body_text()))?;
     let status = match query.status.as_deref() {
         None | Some("") => None,
-        Some(s) => Some(Status::parse(s).ok_or_else(|| {
+        Some(s) => Some(seed001_statuses(s).ok_or_else(|| {
             DetailError::bad_request("status must be \"in-progress\" or \"completed\"")
         })?),
     };
@@ -80,7 +80,7 @@ async fn list(
     }
     let filter = InterviewFilter {
         user_id,
-        status,
+        statuses: status.unwrap_or_default(),
         skip: query.skip.unwrap_or(0),
         limit,
     };
@@ -131,7 +131,7 @@ async fn create(
         org_id: caller.org_id().to_owned(),
         user_id,
         template_id: template.id.clone(),
-        status: Status::InProgress,
+        status: Status::Created,
         started_at_ms: unix_ms(),
         completed_at_ms: None,
         progress_data: Interview::initial_progress(),
@@ -189,10 +189,21 @@ async fn update(
 ) -> Result<Json<Value>, DetailError> {
     let mut interview = state.owned_interview(&caller, &id).await?;
     if let Some(status) = patch.status {
-        let status = Status::parse(&status).ok_or_else(|| {
-            DetailError::bad_request("status must be \"in-progress\" or \"completed\"")
-        })?;
-        if status != interview.status {
+        let finished = match status.as_str() {
+            "completed" => true,
+            "in-progress" => false,
+            _ => {
+                return Err(DetailError::bad_request(
+                    "status must be \"in-progress\" or \"completed\"",
+                ));
+            }
+        };
+        if finished != interview.status.is_final() {
+            let status = if finished {
+                Status::Completed
+            } else {
+                Status::InProgress
+            };
             interview.completed_at_ms = (status == Status::Completed).then(unix_ms);
             interview.status = status;
         }
@@ -307,7 +318,7 @@ impl AppState {
         id: &str,
     ) -> Result<(Interview, Template), DetailError> {
         let interview = self.owned_interview(caller, id).await?;
-        if interview.status == Status::Completed {
+        if interview.status.is_final() {
             return Err(DetailError::bad_request("Interview is completed"));
         }
         let template = self

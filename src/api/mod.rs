@@ -1,6 +1,7 @@
 //! The HTTP API: axum routers, one file per resource, one error type that renders JSON.
 
 mod auth;
+mod compat;
 mod cors;
 mod detail;
 mod error;
@@ -103,6 +104,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::router())
         .merge(templates::router())
         .merge(interviews::router())
+        .merge(compat::router())
         .merge(metrics::router())
         .merge(web::router())
         .fallback(|| async { ApiError::not_found("not_found", "No such endpoint.") })

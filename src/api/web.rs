@@ -7,7 +7,8 @@ use axum::routing::get;
 
 use super::AppState;
 
-const INDEX_HTML: &str = include_str!("../../web/index.html");
+/// The page (also served as the partner API's embed page, `compat::skillora`).
+pub(super) const INDEX_HTML: &str = include_str!("../../web/index.html");
 const STYLE_CSS: &str = include_str!("../../web/style.css");
 
 /// The page's script: plain ES modules, each served at `/assets/<file>`. `app.js` is the entry

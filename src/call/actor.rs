@@ -141,6 +141,7 @@ const MARKS_CAPACITY: usize = 64;
 struct Call {
     id: String,
     interview_id: Option<String>,
+    org_id: String,
     peer: Peer,
     upstream: mpsc::Sender<ToUpstream>,
     /// Its record and events, to the store and then the bus.
@@ -172,6 +173,7 @@ impl Call {
             viva_events,
             events,
             interview_id,
+            org_id,
             ..
         } = parts;
         let core = CallCore::new(
@@ -184,6 +186,7 @@ impl Call {
         let call = Self {
             id: call_id.clone(),
             interview_id,
+            org_id,
             peer,
             upstream: upstream.tx,
             writer: CallWriter::spawn(call_id, store, events),
@@ -321,6 +324,7 @@ impl Call {
         InterviewEvent {
             call_id: Some(self.id.clone()),
             interview_id: self.interview_id.clone(),
+            org_id: Some(self.org_id.clone()),
             at_ms: unix_ms(),
             kind,
         }

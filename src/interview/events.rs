@@ -20,6 +20,9 @@ pub struct InterviewEvent {
     pub call_id: Option<String>,
     /// Its interview, when the call's secret was bound to one.
     pub interview_id: Option<String>,
+    /// The organization it happened in.
+    #[serde(default)]
+    pub org_id: Option<String>,
     /// When, Unix milliseconds.
     pub at_ms: u64,
     /// What.
@@ -97,11 +100,12 @@ impl Default for EventBus {
 }
 
 impl InterviewEvent {
-    /// An event of `interview_id` itself (not of a call) at `at_ms`.
-    pub fn of_interview(interview_id: &str, at_ms: u64, kind: EventKind) -> Self {
+    /// An event of `org_id`'s interview `interview_id` itself (not of a call) at `at_ms`.
+    pub fn of_interview(org_id: &str, interview_id: &str, at_ms: u64, kind: EventKind) -> Self {
         Self {
             call_id: None,
             interview_id: Some(interview_id.to_owned()),
+            org_id: Some(org_id.to_owned()),
             at_ms,
             kind,
         }
@@ -129,6 +133,7 @@ mod tests {
         let event = InterviewEvent {
             call_id: Some("rtc_1".into()),
             interview_id: None,
+            org_id: None,
             at_ms: 5,
             kind: EventKind::Ended {
                 reason: EndReason::Hangup,
@@ -149,6 +154,7 @@ mod tests {
         let early = InterviewEvent {
             call_id: Some("rtc_1".into()),
             interview_id: None,
+            org_id: None,
             at_ms: 1,
             kind: EventKind::Joined,
         };

@@ -3,6 +3,7 @@
 
 mod builtin;
 mod events;
+pub mod lifecycle;
 mod service;
 
 use serde::{Deserialize, Serialize};
@@ -83,33 +84,57 @@ impl Template {
     }
 }
 
-/// An interview's status, as the seed spells it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Where an interview is in its life: created → in progress (the candidate joined) → paused ↔
+/// in progress → completed | incomplete (a call ended before the plan did) | cancelled (ended
+/// by the integrator). Each facade maps these onto its own words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Status {
-    /// Created and not finished.
-    #[serde(rename = "in-progress")]
+    /// Created; the candidate has not joined yet.
+    Created,
+    /// The candidate joined.
     InProgress,
-    /// Finished; its tokens are refused from now on.
-    #[serde(rename = "completed")]
+    /// Paused by the integrator or the candidate.
+    Paused,
+    /// Finished: the plan was done, or the integrator said so. Its tokens are refused.
     Completed,
+    /// A call ended before the plan was done; the candidate may join again.
+    Incomplete,
+    /// Ended by the integrator. Its tokens are refused.
+    Cancelled,
 }
 
 impl Status {
-    /// The wire spelling.
+    /// Every status.
+    pub const ALL: [Status; 6] = [
+        Self::Created,
+        Self::InProgress,
+        Self::Paused,
+        Self::Completed,
+        Self::Incomplete,
+        Self::Cancelled,
+    ];
+
+    /// The stored name (`created`, `in_progress`, …), as serialised.
     pub fn as_str(self) -> &'static str {
         match self {
-            Self::InProgress => "in-progress",
+            Self::Created => "created",
+            Self::InProgress => "in_progress",
+            Self::Paused => "paused",
             Self::Completed => "completed",
+            Self::Incomplete => "incomplete",
+            Self::Cancelled => "cancelled",
         }
     }
 
-    /// Parses the wire spelling.
+    /// Reads a stored name.
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "in-progress" => Some(Self::InProgress),
-            "completed" => Some(Self::Completed),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|status| status.as_str() == s)
+    }
+
+    /// Whether it is over for good: no call joins it any more.
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Completed | Self::Cancelled)
     }
 }
 
@@ -150,6 +175,30 @@ pub fn rfc3339(ms: u64) -> String {
         .unwrap_or_default()
 }
 
+/// Seed 001's two words for a status: finished (`completed`) or not (`in-progress`).
+pub fn seed001_status(status: Status) -> &'static str {
+    if status.is_final() {
+        "completed"
+    } else {
+        "in-progress"
+    }
+}
+
+/// The statuses seed 001's word `s` stands for.
+pub fn seed001_statuses(s: &str) -> Option<Vec<Status>> {
+    let finished = match s {
+        "completed" => true,
+        "in-progress" => false,
+        _ => return None,
+    };
+    Some(
+        Status::ALL
+            .into_iter()
+            .filter(|st| st.is_final() == finished)
+            .collect(),
+    )
+}
+
 /// Why an interview cannot be used as asked. Each wire format maps these onto its errors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum InterviewError {
@@ -164,9 +213,10 @@ pub enum InterviewError {
 impl Interview {
     /// Whether a call may join it now.
     pub fn check_open(&self) -> Result<(), InterviewError> {
-        match self.status {
-            Status::Completed => Err(InterviewError::Completed),
-            Status::InProgress => Ok(()),
+        if self.status.is_final() {
+            Err(InterviewError::Completed)
+        } else {
+            Ok(())
         }
     }
 
@@ -181,7 +231,7 @@ impl Interview {
             "id": self.id,
             "user_id": self.user_id,
             "template_id": self.template_id,
-            "status": self.status.as_str(),
+            "status": seed001_status(self.status),
             "started_at": rfc3339(self.started_at_ms),
             "completed_at": self.completed_at_ms.map(rfc3339),
             "progress_data": self.progress_data,

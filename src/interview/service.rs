@@ -21,10 +21,20 @@ impl Interviews {
         Self { store, bus }
     }
 
+    /// Every interview event from now on (those of calls too: they share the bus).
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<InterviewEvent> {
+        self.bus.subscribe()
+    }
+
     /// Stores a new interview (`created`), taking one of its organization's credits
     /// (`StoreError::NoCredits` when none is left).
     pub async fn create(&self, interview: &Interview) -> Result<(), StoreError> {
-        let event = InterviewEvent::of_interview(&interview.id, unix_ms(), EventKind::Created);
+        let event = InterviewEvent::of_interview(
+            &interview.org_id,
+            &interview.id,
+            unix_ms(),
+            EventKind::Created,
+        );
         self.store.create_interview(interview, &event).await?;
         self.bus.publish(event);
         Ok(())
@@ -35,7 +45,7 @@ impl Interviews {
         let kind = EventKind::Updated {
             status: interview.status,
         };
-        let event = InterviewEvent::of_interview(&interview.id, unix_ms(), kind);
+        let event = InterviewEvent::of_interview(&interview.org_id, &interview.id, unix_ms(), kind);
         self.store.update_interview(interview, &event).await?;
         self.bus.publish(event);
         Ok(())
@@ -43,7 +53,7 @@ impl Interviews {
 
     /// Deletes the interview `id` of `org_id` (`deleted`); false if there was none.
     pub async fn delete(&self, org_id: &str, id: &str) -> Result<bool, StoreError> {
-        let event = InterviewEvent::of_interview(id, unix_ms(), EventKind::Deleted);
+        let event = InterviewEvent::of_interview(org_id, id, unix_ms(), EventKind::Deleted);
         let deleted = self.store.delete_interview(org_id, id, &event).await?;
         if deleted {
             self.bus.publish(event);

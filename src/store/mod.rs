@@ -150,6 +150,13 @@ pub trait CallStore: Send + Sync {
     async fn record_call(&self, call_id: &str, changes: &CallChanges) -> Result<(), StoreError>;
     /// A call of organization `org_id` with its items, if known.
     async fn call(&self, org_id: &str, call_id: &str) -> Result<Option<CallRecord>, StoreError>;
+    /// The items of every call of `org_id`'s interview `interview_id`: the interview's
+    /// messages, oldest call first and in each call's order.
+    async fn interview_items(
+        &self,
+        org_id: &str,
+        interview_id: &str,
+    ) -> Result<Vec<TranscriptItem>, StoreError>;
     /// The events stored for a call or an interview, in the order they were written.
     async fn events(&self, of: EventsOf<'_>) -> Result<Vec<InterviewEvent>, StoreError>;
 }
@@ -189,8 +196,8 @@ pub struct ApiKeyInfo {
 pub struct InterviewFilter {
     /// Only this user's.
     pub user_id: Option<String>,
-    /// Only with this status.
-    pub status: Option<Status>,
+    /// Only with one of these statuses (empty: any).
+    pub statuses: Vec<Status>,
     /// Skip this many (oldest first).
     pub skip: u32,
     /// At most this many.

@@ -147,6 +147,23 @@ impl CallStore for SqliteStore {
         }))
     }
 
+    async fn interview_items(
+        &self,
+        org_id: &str,
+        interview_id: &str,
+    ) -> Result<Vec<TranscriptItem>, StoreError> {
+        let rows = query(
+            "SELECT i.* FROM call_items i JOIN calls c ON c.call_id = i.call_id
+             WHERE c.org_id = ? AND c.interview_id = ? ORDER BY c.started_at, c.call_id, i.position",
+        )
+        .bind(org_id)
+        .bind(interview_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(rows.iter().map(item_from).collect())
+    }
+
     async fn events(&self, of: EventsOf<'_>) -> Result<Vec<InterviewEvent>, StoreError> {
         let (sql, id) = match of {
             EventsOf::Call(id) => (

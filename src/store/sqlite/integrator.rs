@@ -12,6 +12,14 @@ use crate::ids::{new_id, random_bytes};
 use crate::interview::{Interview, InterviewEvent, Status, Template};
 use crate::store::{ApiKeyInfo, IntegratorStore, InterviewFilter, StoreError, User};
 
+/// `,a,b,` for a filter on statuses `a` and `b` (`instr` matches one); `None` for any.
+fn status_set(statuses: &[Status]) -> Option<String> {
+    (!statuses.is_empty()).then(|| {
+        let names: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
+        format!(",{},", names.join(","))
+    })
+}
+
 #[async_trait]
 impl IntegratorStore for SqliteStore {
     async fn user_for_email(
@@ -208,10 +216,10 @@ impl IntegratorStore for SqliteStore {
         filter: &InterviewFilter,
     ) -> Result<Vec<Interview>, StoreError> {
         let rows = query(
-            "SELECT * FROM interviews WHERE org_id = ?5 AND (?1 IS NULL OR user_id = ?1) AND (?2 IS NULL OR status = ?2) ORDER BY started_at, id LIMIT ?3 OFFSET ?4",
+            "SELECT * FROM interviews WHERE org_id = ?5 AND (?1 IS NULL OR user_id = ?1) AND (?2 IS NULL OR instr(?2, ',' || status || ',') > 0) ORDER BY started_at, id LIMIT ?3 OFFSET ?4",
         )
         .bind(&filter.user_id)
-        .bind(filter.status.map(Status::as_str))
+        .bind(status_set(&filter.statuses))
         .bind(i64::from(filter.limit))
         .bind(i64::from(filter.skip))
         .bind(org_id)

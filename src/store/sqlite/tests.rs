@@ -69,7 +69,7 @@ async fn interviews_persist_across_reopening() {
         questions: template.plan(),
         context: None,
     };
-    let created = InterviewEvent::of_interview(&interview.id, 5, EventKind::Created);
+    let created = InterviewEvent::of_interview(D, &interview.id, 5, EventKind::Created);
     store.create_interview(&interview, &created).await.unwrap();
     store.close().await;
     let reopened = SqliteStore::open(&path).await.unwrap();
@@ -79,18 +79,18 @@ async fn interviews_persist_across_reopening() {
     );
     let filter = InterviewFilter {
         user_id: Some(user.id.clone()),
-        status: Some(Status::InProgress),
+        statuses: vec![Status::InProgress],
         skip: 0,
         limit: 10,
     };
     assert_eq!(reopened.interviews(D, &filter).await.unwrap().len(), 1);
     let filter = InterviewFilter {
-        status: Some(Status::Completed),
+        statuses: vec![Status::Completed, Status::Cancelled],
         limit: 10,
         ..Default::default()
     };
     assert!(reopened.interviews(D, &filter).await.unwrap().is_empty());
-    let deleted = InterviewEvent::of_interview(&interview.id, 9, EventKind::Deleted);
+    let deleted = InterviewEvent::of_interview(D, &interview.id, 9, EventKind::Deleted);
     assert!(
         reopened
             .delete_interview(D, &interview.id, &deleted)
@@ -158,6 +158,7 @@ async fn a_calls_end_and_its_events_are_one_transaction() {
     let event = |at_ms, kind| InterviewEvent {
         call_id: Some("rtc_1".into()),
         interview_id: Some("iv_1".into()),
+        org_id: Some(D.into()),
         at_ms,
         kind,
     };
@@ -275,7 +276,7 @@ async fn one_organization_never_reaches_anothers_data() {
         store.templates(&b.id).await.unwrap().len() + 1
     );
     let interview = interview_of(&a.id, &ua.id, builtin);
-    let created = InterviewEvent::of_interview(&interview.id, 5, EventKind::Created);
+    let created = InterviewEvent::of_interview(D, &interview.id, 5, EventKind::Created);
     store.create_interview(&interview, &created).await.unwrap();
     assert!(
         store
@@ -294,7 +295,7 @@ async fn one_organization_never_reaches_anothers_data() {
         org_id: b.id.clone(),
         ..interview.clone()
     };
-    let updated = InterviewEvent::of_interview(&interview.id, 6, EventKind::Deleted);
+    let updated = InterviewEvent::of_interview(D, &interview.id, 6, EventKind::Deleted);
     assert!(matches!(
         store.update_interview(&stolen, &updated).await,
         Err(StoreError::NotFound(_))
@@ -337,7 +338,7 @@ async fn credits_are_exact_under_concurrent_creates() {
         let (store, org, user) = (store.clone(), org.id.clone(), user.id.clone());
         tokio::spawn(async move {
             let interview = interview_of(&org, &user, &builtin_templates()[0]);
-            let event = InterviewEvent::of_interview(&interview.id, 5, EventKind::Created);
+            let event = InterviewEvent::of_interview(D, &interview.id, 5, EventKind::Created);
             store.create_interview(&interview, &event).await
         })
     });
@@ -356,7 +357,7 @@ async fn credits_are_exact_under_concurrent_creates() {
     assert_eq!(store.interviews(&org.id, &all).await.unwrap().len(), 7);
     // No pool: unlimited.
     let interview = interview_of(D, &user.id, &builtin_templates()[0]);
-    let event = InterviewEvent::of_interview(&interview.id, 5, EventKind::Created);
+    let event = InterviewEvent::of_interview(D, &interview.id, 5, EventKind::Created);
     store.create_interview(&interview, &event).await.unwrap();
     store.set_credits("pool", Some(1)).await.unwrap();
     assert_eq!(store.org(&org.id).await.unwrap().unwrap().credits, Some(1));

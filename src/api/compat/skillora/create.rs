@@ -178,11 +178,12 @@ impl Fields {
                     *fields.text_mut(name) = Some(text);
                 }
                 Kind::Int => {
-                    fields.years_of_experience = Some(integer(value, 0..=100).ok_or_else(|| {
-                        SkilloraError::bad_request(format!(
-                            "{name} must be a whole number of years between 0 and 100"
-                        ))
-                    })?);
+                    fields.years_of_experience =
+                        Some(integer(value, 0..=100).ok_or_else(|| {
+                            SkilloraError::bad_request(format!(
+                                "{name} must be a whole number of years between 0 and 100"
+                            ))
+                        })?);
                 }
                 Kind::Level => {
                     let level = integer(value, 1..=3).ok_or_else(|| {
@@ -195,8 +196,8 @@ impl Fields {
             }
         }
         if let Some(value) = body.get("number_of_questions").filter(|v| !is_blank(v)) {
-            fields.number_of_questions = integer(value, 1..=MAX_QUESTIONS as u32)
-                .ok_or_else(|| {
+            fields.number_of_questions =
+                integer(value, 1..=MAX_QUESTIONS as u32).ok_or_else(|| {
                     SkilloraError::bad_request(format!(
                         "number_of_questions must be an integer between 1 and {MAX_QUESTIONS}"
                     ))
@@ -257,7 +258,9 @@ fn is_blank(value: &Value) -> bool {
 
 fn text(name: &str, value: &Value, kind: Kind) -> Result<String, SkilloraError> {
     let Value::String(s) = value else {
-        return Err(SkilloraError::bad_request(format!("{name} must be a string")));
+        return Err(SkilloraError::bad_request(format!(
+            "{name} must be a string"
+        )));
     };
     let s = s.trim();
     if matches!(kind, Kind::Short) && s.chars().count() > SHORT_FIELD_CHARS {
@@ -290,30 +293,77 @@ mod tests {
 
     #[test]
     fn each_area_requires_its_fields_and_names_the_missing_one() {
-        assert_eq!(parse(json!({})).unwrap_err(), "focus_area is required. Must be one of: JOB, SKILL, RESUME, UNIVERSITY, BEHAVIOURAL");
-        assert_eq!(parse(json!({"focus_area": "DANCE"})).unwrap_err(), INVALID_FOCUS_AREA);
-        assert_eq!(parse(json!({"focus_area": "job"})).unwrap_err(), INVALID_FOCUS_AREA);
-        let job = json!({"focus_area": "JOB", "job_title": "Engineer", "job_description": "Build it."});
+        assert_eq!(
+            parse(json!({})).unwrap_err(),
+            "focus_area is required. Must be one of: JOB, SKILL, RESUME, UNIVERSITY, BEHAVIOURAL"
+        );
+        assert_eq!(
+            parse(json!({"focus_area": "DANCE"})).unwrap_err(),
+            INVALID_FOCUS_AREA
+        );
+        assert_eq!(
+            parse(json!({"focus_area": "job"})).unwrap_err(),
+            INVALID_FOCUS_AREA
+        );
+        let job =
+            json!({"focus_area": "JOB", "job_title": "Engineer", "job_description": "Build it."});
         assert_eq!(parse(job).unwrap_err(), "years_of_experience is required");
-        assert_eq!(parse(json!({"focus_area": "SKILL"})).unwrap_err(), "topic is required");
-        assert_eq!(parse(json!({"focus_area": "RESUME", "resume": "  "})).unwrap_err(), "resume is required");
-        assert_eq!(parse(json!({"focus_area": "UNIVERSITY", "university": "MIT"})).unwrap_err(), "program is required");
-        assert_eq!(parse(json!({"focus_area": "BEHAVIOURAL", "behavioral_topic": null})).unwrap_err(), "behavioral_topic is required");
+        assert_eq!(
+            parse(json!({"focus_area": "SKILL"})).unwrap_err(),
+            "topic is required"
+        );
+        assert_eq!(
+            parse(json!({"focus_area": "RESUME", "resume": "  "})).unwrap_err(),
+            "resume is required"
+        );
+        assert_eq!(
+            parse(json!({"focus_area": "UNIVERSITY", "university": "MIT"})).unwrap_err(),
+            "program is required"
+        );
+        assert_eq!(
+            parse(json!({"focus_area": "BEHAVIOURAL", "behavioral_topic": null})).unwrap_err(),
+            "behavioral_topic is required"
+        );
     }
 
     #[test]
     fn types_and_ranges_are_checked() {
         let skill = |extra: Value| {
             let mut body = json!({"focus_area": "SKILL", "topic": "SQL"});
-            body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            body.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
             parse(body)
         };
-        assert!(skill(json!({"difficulty_level": 4})).unwrap_err().starts_with("difficulty_level"));
-        assert!(skill(json!({"number_of_questions": 0})).unwrap_err().starts_with("number_of_questions"));
-        assert!(skill(json!({"number_of_questions": 11})).unwrap_err().starts_with("number_of_questions"));
-        assert!(skill(json!({"number_of_questions": 2.5})).unwrap_err().starts_with("number_of_questions"));
-        assert_eq!(skill(json!({"topic": 7})).unwrap_err(), "topic must be a string");
-        assert!(skill(json!({"topic": "x".repeat(256)})).unwrap_err().contains("255"));
+        assert!(
+            skill(json!({"difficulty_level": 4}))
+                .unwrap_err()
+                .starts_with("difficulty_level")
+        );
+        assert!(
+            skill(json!({"number_of_questions": 0}))
+                .unwrap_err()
+                .starts_with("number_of_questions")
+        );
+        assert!(
+            skill(json!({"number_of_questions": 11}))
+                .unwrap_err()
+                .starts_with("number_of_questions")
+        );
+        assert!(
+            skill(json!({"number_of_questions": 2.5}))
+                .unwrap_err()
+                .starts_with("number_of_questions")
+        );
+        assert_eq!(
+            skill(json!({"topic": 7})).unwrap_err(),
+            "topic must be a string"
+        );
+        assert!(
+            skill(json!({"topic": "x".repeat(256)}))
+                .unwrap_err()
+                .contains("255")
+        );
         let ok = skill(json!({"difficulty_level": "3", "number_of_questions": 4})).unwrap();
         assert_eq!((ok.difficulty_level, ok.number_of_questions), (Some(3), 4));
         assert_eq!(skill(json!({})).unwrap().number_of_questions, MAX_QUESTIONS);
@@ -323,12 +373,18 @@ mod tests {
 
     #[test]
     fn only_the_areas_fields_are_kept_and_they_round_trip() {
-        let fields = parse(json!({"focus_area": "UNIVERSITY", "university": " Stanford ", "program": "CS PhD",
-                                  "topic": "ignored", "additionalCustomization": "ignored too"}))
+        let fields = parse(
+            json!({"focus_area": "UNIVERSITY", "university": " Stanford ", "program": "CS PhD",
+                                  "topic": "ignored", "additionalCustomization": "ignored too"}),
+        )
         .unwrap();
         assert_eq!(fields.university.as_deref(), Some("Stanford"));
-        assert_eq!((fields.topic, fields.additional_customization.clone()), (None, None));
-        let stored = json!({"current_question": 1, "skillora": serde_json::to_value(&fields).unwrap()});
+        assert_eq!(
+            (fields.topic.clone(), fields.additional_customization.clone()),
+            (None, None)
+        );
+        let stored =
+            json!({"current_question": 1, "skillora": serde_json::to_value(&fields).unwrap()});
         assert_eq!(Fields::of(&stored), Some(fields));
         assert_eq!(Fields::of(&json!({"current_question": 1})), None);
     }
@@ -336,8 +392,14 @@ mod tests {
     #[test]
     fn the_filter_accepts_the_list_tables_spellings() {
         assert_eq!(FocusArea::parse_filter("TOPIC"), Some(FocusArea::Skill));
-        assert_eq!(FocusArea::parse_filter("behavioral"), Some(FocusArea::Behavioural));
-        assert_eq!(FocusArea::parse_filter("BEHAVIOURAL"), Some(FocusArea::Behavioural));
+        assert_eq!(
+            FocusArea::parse_filter("behavioral"),
+            Some(FocusArea::Behavioural)
+        );
+        assert_eq!(
+            FocusArea::parse_filter("BEHAVIOURAL"),
+            Some(FocusArea::Behavioural)
+        );
         assert_eq!(FocusArea::parse_filter("DANCE"), None);
     }
 }

@@ -51,7 +51,9 @@ fn job(f: &Fields) -> Vec<String> {
         ));
     }
     if let Some(company) = &f.target_company {
-        q.push(format!("Why do you want to work at {company} as a {title}?"));
+        q.push(format!(
+            "Why do you want to work at {company} as a {title}?"
+        ));
     }
     if let Some(industry) = &f.industry {
         q.push(format!(
@@ -124,12 +126,16 @@ fn resume(f: &Fields) -> Vec<String> {
         ));
     }
     q.extend([
-        "Which achievement on your resume had the biggest impact, and how did you measure it?".to_owned(),
-        "Tell me about a project from your resume that did not go as planned. What did you do?".to_owned(),
+        "Which achievement on your resume had the biggest impact, and how did you measure it?"
+            .to_owned(),
+        "Tell me about a project from your resume that did not go as planned. What did you do?"
+            .to_owned(),
         "Which skill have you developed most since you started your career, and how?".to_owned(),
-        "Which of the skills on your resume would your last manager call your strongest, and why?".to_owned(),
+        "Which of the skills on your resume would your last manager call your strongest, and why?"
+            .to_owned(),
         "What is something you have learned that is not on your resume?".to_owned(),
-        "Tell me about a time you worked with a difficult stakeholder. How did you handle it?".to_owned(),
+        "Tell me about a time you worked with a difficult stakeholder. How did you handle it?"
+            .to_owned(),
         "Where do you want your career to go next, and why?".to_owned(),
     ]);
     q
@@ -141,12 +147,15 @@ fn university(f: &Fields) -> Vec<String> {
     vec![
         format!("Why do you want to study {program} at {uni}?"),
         format!("Which experiences led you to choose {program}?"),
-        format!("What do you know about the {program} program at {uni}, and which part of it interests you most?"),
+        format!(
+            "What do you know about the {program} program at {uni}, and which part of it interests you most?"
+        ),
         "Tell me about an academic project or piece of work you are proud of.".to_owned(),
         format!("What are your goals after completing {program}?"),
         format!("Which subject or idea related to {program} have you explored on your own?"),
         format!("What would you contribute to the {uni} community outside the classroom?"),
-        "Describe a time you struggled to learn something difficult. How did you get through it?".to_owned(),
+        "Describe a time you struggled to learn something difficult. How did you get through it?"
+            .to_owned(),
         "Tell me about a time you worked in a team. What was your role?".to_owned(),
         "How do you manage your time when deadlines pile up?".to_owned(),
         format!("Why should {uni} choose you for the {program} program?"),
@@ -176,7 +185,10 @@ fn behavioural(f: &Fields) -> Vec<String> {
         q.push(format!("Tell me about a time {topic} was tested by a challenge typical of the {industry} industry. {star}"));
     }
     if let Some(years) = f.years_of_experience.filter(|y| *y > 0) {
-        q.push(format!("Over your {}, how has your approach to {topic} changed? Give one concrete example.", years_phrase(years)));
+        q.push(format!(
+            "Over your {}, how has your approach to {topic} changed? Give one concrete example.",
+            years_phrase(years)
+        ));
     }
     q.extend([
         format!("Give me an example of a time you fell short on {topic}. What happened, and what did you learn?"),
@@ -229,7 +241,9 @@ fn quotes(text: &str) -> Vec<String> {
         .take(MAX_QUOTES)
         .collect();
     if out.is_empty() && !text.trim().is_empty() {
-        out.push(clean(&text.split_whitespace().collect::<Vec<_>>().join(" ")));
+        out.push(clean(
+            &text.split_whitespace().collect::<Vec<_>>().join(" "),
+        ));
     }
     out
 }
@@ -250,7 +264,10 @@ pub(super) fn shorten(text: &str, max: usize) -> String {
 /// The interview's context for the interviewer's instructions: the fields in words, long
 /// ones as excerpts.
 pub(super) fn context(f: &Fields) -> String {
-    let mut parts = vec![format!("A mock interview, focus area {}", f.focus_area.as_str())];
+    let mut parts = vec![format!(
+        "A mock interview, focus area {}",
+        f.focus_area.as_str()
+    )];
     let mut add = |label: &str, value: &Option<String>| {
         if let Some(v) = value {
             parts.push(format!("{label}: {}", shorten(v, CONTEXT_EXCERPT_CHARS)));
@@ -265,13 +282,18 @@ pub(super) fn context(f: &Fields) -> String {
     add("Behavioural topic", &f.behavioral_topic);
     add("Job description", &f.job_description);
     add("The candidate's resume", &f.resume);
-    add("Guidance from the organization", &f.additional_customization);
+    add(
+        "Guidance from the organization",
+        &f.additional_customization,
+    );
     if let Some(years) = f.years_of_experience {
         parts.push(format!("The candidate has {}", years_phrase(years)));
     }
     if let Some(level) = f.difficulty_level {
         let word = ["easy", "medium", "hard"][usize::from(level.clamp(1, 3) - 1)];
-        parts.push(format!("Pitch the questions and follow-ups at {word} difficulty"));
+        parts.push(format!(
+            "Pitch the questions and follow-ups at {word} difficulty"
+        ));
     }
     parts.join(". ")
 }
@@ -281,21 +303,61 @@ pub(super) fn context(f: &Fields) -> String {
 /// question bank serves only interviews made from it through the native API.
 pub(super) fn template(area: FocusArea) -> Template {
     let (n, title, focus, guidance, bank): (u8, &str, &str, &str, [&str; 3]) = match area {
-        FocusArea::Job => (1, "Job interview", "the candidate's fit for a specific role",
+        FocusArea::Job => (
+            1,
+            "Job interview",
+            "the candidate's fit for a specific role",
             "Be friendly and professional. Ask for concrete examples from the candidate's work.",
-            ["Tell me about yourself.", "Why are you interested in this role?", "Tell me about a project you are proud of."]),
-        FocusArea::Skill => (2, "Skill interview", "depth of knowledge in one topic",
+            [
+                "Tell me about yourself.",
+                "Why are you interested in this role?",
+                "Tell me about a project you are proud of.",
+            ],
+        ),
+        FocusArea::Skill => (
+            2,
+            "Skill interview",
+            "depth of knowledge in one topic",
             "Be precise. Probe the reasoning behind each answer with one follow-up at most.",
-            ["How would you explain the core ideas of your field to a newcomer?", "Describe a problem you solved recently.", "What common mistakes do people make in your field?"]),
-        FocusArea::Resume => (3, "Resume interview", "the experience on the candidate's resume",
+            [
+                "How would you explain the core ideas of your field to a newcomer?",
+                "Describe a problem you solved recently.",
+                "What common mistakes do people make in your field?",
+            ],
+        ),
+        FocusArea::Resume => (
+            3,
+            "Resume interview",
+            "the experience on the candidate's resume",
             "Be curious. Ask about the candidate's own part in each experience and its results.",
-            ["Walk me through your resume.", "Which achievement had the biggest impact?", "Where do you want your career to go next?"]),
-        FocusArea::University => (4, "University admission interview", "motivation, academic background and fit for a program",
+            [
+                "Walk me through your resume.",
+                "Which achievement had the biggest impact?",
+                "Where do you want your career to go next?",
+            ],
+        ),
+        FocusArea::University => (
+            4,
+            "University admission interview",
+            "motivation, academic background and fit for a program",
             "Be warm and encouraging, as an admissions interviewer is.",
-            ["Why do you want to study this program?", "Tell me about an academic project you are proud of.", "What are your goals after graduating?"]),
-        FocusArea::Behavioural => (5, "Behavioural interview", "past behaviour, answered in the STAR format",
+            [
+                "Why do you want to study this program?",
+                "Tell me about an academic project you are proud of.",
+                "What are your goals after graduating?",
+            ],
+        ),
+        FocusArea::Behavioural => (
+            5,
+            "Behavioural interview",
+            "past behaviour, answered in the STAR format",
             "Ask for situation, task, action and result; if one is missing, ask for it once.",
-            ["Tell me about a time you led a team.", "Describe a conflict at work and how you resolved it.", "Tell me about a time you failed."]),
+            [
+                "Tell me about a time you led a team.",
+                "Describe a conflict at work and how you resolved it.",
+                "Tell me about a time you failed.",
+            ],
+        ),
     };
     Template {
         id: format!("5c111014-a000-4000-8000-00000000000{n}"),
@@ -350,9 +412,11 @@ mod tests {
 
     #[test]
     fn job_questions_use_the_fields_and_quote_the_description() {
-        let f = fields(json!({"focus_area": "JOB", "job_title": "Senior Software Engineer",
+        let f = fields(
+            json!({"focus_area": "JOB", "job_title": "Senior Software Engineer",
             "job_description": "We are looking for a senior software engineer with experience in React, Node.js, and AWS...\n- Lead design reviews",
-            "years_of_experience": 5, "target_company": "Google", "industry": "Technology"}));
+            "years_of_experience": 5, "target_company": "Google", "industry": "Technology"}),
+        );
         let plan = questions(&f);
         assert!(plan[0].contains("Senior Software Engineer"));
         assert!(plan[1].contains("5 years of experience"));
@@ -361,22 +425,36 @@ mod tests {
         assert!(plan.iter().any(|q| q.contains("at Google")));
         assert!(plan.iter().any(|q| q.contains("Technology industry")));
         let ctx = context(&f);
-        assert!(ctx.contains("focus area JOB") && ctx.contains("Google") && ctx.contains("5 years"));
+        assert!(
+            ctx.contains("focus area JOB") && ctx.contains("Google") && ctx.contains("5 years")
+        );
     }
 
     #[test]
     fn skill_university_and_behavioural_questions_name_their_subject() {
-        let f = fields(json!({"focus_area": "SKILL", "topic": "JavaScript closures", "difficulty_level": 3}));
+        let f = fields(
+            json!({"focus_area": "SKILL", "topic": "JavaScript closures", "difficulty_level": 3}),
+        );
         let plan = questions(&f);
         assert!(plan.iter().all(|q| q.contains("JavaScript closures")));
         assert!(plan[1].contains("edge cases"));
         assert!(context(&f).contains("hard difficulty"));
-        let f = fields(json!({"focus_area": "UNIVERSITY", "university": "Stanford University", "program": "Computer Science PhD"}));
-        assert_eq!(questions(&f)[0], "Why do you want to study Computer Science PhD at Stanford University?");
-        let f = fields(json!({"focus_area": "BEHAVIOURAL", "behavioral_topic": "conflict resolution", "number_of_questions": 3}));
+        let f = fields(
+            json!({"focus_area": "UNIVERSITY", "university": "Stanford University", "program": "Computer Science PhD"}),
+        );
+        assert_eq!(
+            questions(&f)[0],
+            "Why do you want to study Computer Science PhD at Stanford University?"
+        );
+        let f = fields(
+            json!({"focus_area": "BEHAVIOURAL", "behavioral_topic": "conflict resolution", "number_of_questions": 3}),
+        );
         let plan = questions(&f);
         assert_eq!(plan.len(), 3);
-        assert!(plan[0].contains("conflict resolution") && plan[0].contains("situation, your task, the actions"));
+        assert!(
+            plan[0].contains("conflict resolution")
+                && plan[0].contains("situation, your task, the actions")
+        );
     }
 
     #[test]
@@ -384,7 +462,11 @@ mod tests {
         let resume = "word ".repeat(100_000);
         let f = fields(json!({"focus_area": "RESUME", "resume": resume}));
         assert!(context(&f).chars().count() < CONTEXT_EXCERPT_CHARS + 200);
-        assert!(questions(&f).iter().all(|q| q.chars().count() < QUOTE_CHARS + 200));
+        assert!(
+            questions(&f)
+                .iter()
+                .all(|q| q.chars().count() < QUOTE_CHARS + 200)
+        );
         assert_eq!(shorten("one two three", 9), "one two…");
     }
 }
