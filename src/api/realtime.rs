@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::cors::refuse_api_key_from_browser;
 use super::secret_auth::SecretBearer;
 use super::{ApiError, AppState, MAX_BODY_BYTES, bearer};
-use crate::call::{self, Control, StartError};
+use crate::call::{self, Control, Refusal, StartError};
 use crate::clock::unix_secs;
 use crate::credentials::SecretScope;
 use crate::credentials::client_secret::{DEFAULT_TTL, TTL_RANGE};
@@ -240,61 +240,45 @@ fn wants_viva_events(query: Option<&str>) -> bool {
 
 /// The realtime API's error for a call that could not start.
 fn start_error(error: StartError) -> ApiError {
-    use crate::interview::InterviewError;
-    use crate::peer::PeerError;
-    use crate::upstream::UpstreamError;
-    let invalid_sdp = |detail: &dyn std::fmt::Display| {
-        ApiError::bad_request(
-            "invalid_sdp",
-            format!("The SDP offer is not valid: {detail}"),
-        )
-        .with_param("sdp")
-    };
-    match error {
-        StartError::Peer(e @ PeerError::NotSdp) => invalid_sdp(&e),
-        StartError::Peer(PeerError::SdpRefused(detail)) => invalid_sdp(&detail),
-        StartError::Peer(e @ PeerError::NoAudio) => {
-            ApiError::bad_request("no_audio", e.to_string()).with_param("sdp")
+    let code = error.code();
+    match error.refusal() {
+        Refusal::Offer => {
+            let message = match &error {
+                StartError::Peer(detail) if code == "invalid_sdp" => {
+                    format!("The SDP offer is not valid: {detail}")
+                }
+                other => other.to_string(),
+            };
+            ApiError::bad_request(code, message).with_param("sdp")
         }
-        StartError::Peer(e @ PeerError::NoOpus) => {
-            ApiError::bad_request("no_opus", e.to_string()).with_param("sdp")
+        Refusal::Capacity => {
+            let message = match &error {
+                StartError::TooManyCalls { max } => {
+                    format!("The server is at its limit of {max} calls; try again shortly.")
+                }
+                _ => "Every media port is in use; try again shortly.".into(),
+            };
+            ApiError::unavailable(code, message, 5)
         }
-        StartError::Peer(PeerError::NoPort) => ApiError::unavailable(
-            "no_media_port",
-            "Every media port is in use; try again shortly.",
-            5,
-        ),
-        StartError::TooManyCalls { max } => ApiError::unavailable(
-            "too_many_calls",
-            format!("The server is at its limit of {max} calls; try again shortly."),
-            5,
-        ),
-        StartError::Interview(InterviewError::NotFound) => ApiError::forbidden(
-            "interview_not_found",
-            "The interview of this token no longer exists.",
-        ),
-        StartError::Interview(InterviewError::Completed) => ApiError::forbidden(
-            "interview_completed",
-            "The interview of this token is completed.",
-        ),
-        StartError::Upstream(UpstreamError::Refused(detail)) => {
-            tracing::error!(%detail, "upstream refused the session");
-            ApiError::bad_gateway(
-                "upstream_refused",
-                "The realtime model refused the session.",
-            )
+        Refusal::Interview => {
+            let message = match code {
+                "interview_completed" => "The interview of this token is completed.",
+                _ => "The interview of this token no longer exists.",
+            };
+            ApiError::forbidden(code, message)
         }
-        StartError::Upstream(UpstreamError::Unreachable(detail)) => {
-            tracing::error!(%detail, "upstream unreachable");
-            ApiError::bad_gateway(
-                "upstream_unavailable",
-                "The realtime model cannot be reached; try again shortly.",
-            )
+        Refusal::Upstream => {
+            tracing::error!(%error, "upstream failed");
+            let message = match code {
+                "upstream_refused" => "The realtime model refused the session.",
+                _ => "The realtime model cannot be reached; try again shortly.",
+            };
+            ApiError::bad_gateway(code, message)
         }
-        StartError::Store(error) => error.into(),
-        StartError::Peer(error @ (PeerError::NoLocalDescription | PeerError::WebRtc(_))) => {
-            ApiError::internal(error)
-        }
+        Refusal::Internal => match error {
+            StartError::Store(error) => error.into(),
+            other => ApiError::internal(other),
+        },
     }
 }
 

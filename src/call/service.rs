@@ -67,6 +67,52 @@ pub enum StartError {
     Store(#[from] StoreError),
 }
 
+/// Whose side a [`StartError`] is on: what every wire format needs to pick its status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The offer cannot be answered (400).
+    Offer,
+    /// No room now: calls or media ports (503, retry shortly).
+    Capacity,
+    /// The secret's interview cannot be joined (403).
+    Interview,
+    /// The realtime model failed (502).
+    Upstream,
+    /// Viva failed (500).
+    Internal,
+}
+
+impl StartError {
+    /// The stable code every wire format reports.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Peer(PeerError::NotSdp | PeerError::SdpRefused(_)) => "invalid_sdp",
+            Self::Peer(PeerError::NoAudio) => "no_audio",
+            Self::Peer(PeerError::NoOpus) => "no_opus",
+            Self::Peer(PeerError::NoPort) => "no_media_port",
+            Self::TooManyCalls { .. } => "too_many_calls",
+            Self::Interview(InterviewError::NotFound) => "interview_not_found",
+            Self::Interview(InterviewError::Completed) => "interview_completed",
+            Self::Upstream(UpstreamError::Refused(_)) => "upstream_refused",
+            Self::Upstream(UpstreamError::Unreachable(_)) => "upstream_unavailable",
+            Self::Store(_) | Self::Peer(PeerError::NoLocalDescription | PeerError::WebRtc(_)) => {
+                "internal_error"
+            }
+        }
+    }
+
+    /// Whose side it is on.
+    pub fn refusal(&self) -> Refusal {
+        match self.code() {
+            "invalid_sdp" | "no_audio" | "no_opus" => Refusal::Offer,
+            "no_media_port" | "too_many_calls" => Refusal::Capacity,
+            "interview_not_found" | "interview_completed" => Refusal::Interview,
+            "upstream_refused" | "upstream_unavailable" => Refusal::Upstream,
+            _ => Refusal::Internal,
+        }
+    }
+}
+
 /// The call is not live (never was, or has ended).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("no such live call")]

@@ -380,7 +380,10 @@ mod tests {
         .unwrap();
         assert_eq!(fields.university.as_deref(), Some("Stanford"));
         assert_eq!(
-            (fields.topic.clone(), fields.additional_customization.clone()),
+            (
+                fields.topic.clone(),
+                fields.additional_customization.clone()
+            ),
             (None, None)
         );
         let stored =

@@ -237,6 +237,8 @@ mod tests {
         let names = ["UNATTEMPTED", "IN_PROGRESS", "COMPLETED", "INCOMPLETE"];
         let covered: usize = names.iter().map(|n| core_statuses(n).len()).sum();
         assert_eq!(covered, Status::ALL.len());
+        // An empty list would filter nothing out.
+        assert!(names.iter().all(|n| !core_statuses(n).is_empty()));
         assert_eq!(
             core_statuses("IN_PROGRESS"),
             [Status::InProgress, Status::Paused]

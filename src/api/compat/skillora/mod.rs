@@ -9,6 +9,7 @@ mod create;
 mod error;
 mod json;
 mod plan;
+mod templates;
 
 use std::collections::HashMap;
 
@@ -26,7 +27,7 @@ use self::json::{Page, View};
 use super::super::{AppState, Principal, auth::valid_email};
 use crate::clock::unix_ms;
 use crate::interview::{EventKind, Interview, Status, Template};
-use crate::store::{EventsOf, InterviewFilter, StoreError, TranscriptItem, User};
+use crate::store::{EventsOf, InterviewFilter, StoreError, User};
 
 /// The largest request body this API takes (the seed's "Maximum 10MB per request"; a resume
 /// may be long), above the server-wide default.
@@ -245,7 +246,7 @@ async fn messages(
 ) -> Result<Json<Value>, SkilloraError> {
     let page = page_of(&query)?;
     find(&state, &caller, &id).await?;
-    let items = transcript(&state, &caller.org_id, &id).await?;
+    let items = state.store.interview_items(&caller.org_id, &id).await?;
     let results: Vec<Value> = page
         .slice(&items)
         .iter()
@@ -306,39 +307,13 @@ async fn joined_at(state: &AppState, interview_id: &str) -> Result<Option<u64>, 
         .map(|e| e.at_ms))
 }
 
-/// The interview's transcript items across its calls, in the order they were recorded.
-async fn transcript(
-    state: &AppState,
-    org_id: &str,
-    interview_id: &str,
-) -> Result<Vec<TranscriptItem>, SkilloraError> {
-    let events = state
-        .store
-        .events(EventsOf::Interview(interview_id))
-        .await?;
-    let mut calls: Vec<&str> = Vec::new();
-    for call in events.iter().filter_map(|e| e.call_id.as_deref()) {
-        if !calls.contains(&call) {
-            calls.push(call);
-        }
-    }
-    let mut items = Vec::new();
-    for call in calls {
-        if let Some(record) = state.store.call(org_id, call).await? {
-            items.extend(record.items);
-        }
-    }
-    items.sort_by_key(|item| item.at_ms);
-    Ok(items)
-}
-
 /// The template the area's interviews are filed under, seeded on first use.
 async fn template_for(
     state: &AppState,
     org_id: &str,
     area: FocusArea,
 ) -> Result<Template, SkilloraError> {
-    let template = plan::template(area);
+    let template = templates::template(area);
     if state.store.template(org_id, &template.id).await?.is_none() {
         match state
             .store
