@@ -8,7 +8,6 @@ mod common;
 use common::*;
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
-use viva::store::{IntegratorStore, OrgStore};
 
 const ADMIN: &str = "sk_test_bootstrap";
 
@@ -75,7 +74,7 @@ async fn no_route_crosses_from_one_organization_to_another() {
         .as_str()
         .unwrap()
         .to_owned();
-    let mut peer = connected_call(server.addr, &secret).await;
+    let peer = connected_call(server.addr, &secret).await;
     let call_id = peer.call_id.clone();
 
     // B's user with the same email is another person.
@@ -228,7 +227,6 @@ async fn a_call_moves_its_interview_along_and_credits_run_out() {
         .await
         .unwrap();
     let status = || async {
-        use viva::store::IntegratorStore;
         server
             .state
             .store
@@ -251,12 +249,11 @@ async fn a_call_moves_its_interview_along_and_credits_run_out() {
         .as_str()
         .unwrap()
         .to_owned();
-    let mut peer = connected_call(server.addr, &secret).await;
+    let peer = connected_call(server.addr, &secret).await;
     wait_for_status(&status, viva::interview::Status::InProgress).await;
     peer.hangup().await.unwrap();
     wait_for_status(&status, viva::interview::Status::Incomplete).await;
     // Each transition was stored as an event of the interview.
-    use viva::store::CallStore;
     let events = server
         .state
         .store

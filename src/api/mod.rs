@@ -156,12 +156,22 @@ async fn time_limit(State(limit): State<Duration>, request: Request, next: Next)
     }
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
-        Err(_) if route.as_deref().is_some_and(|r| r.starts_with("/api/v1/")) => DetailError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("The server did not answer within {limit:?}; try again."),
-        )
-        .into_response(),
-        Err(_) => ApiError::timed_out(limit).into_response(),
+        Err(_) => timed_out(route.as_deref().unwrap_or_default(), limit),
+    }
+}
+
+/// The 503 of a request to `route` that took longer than `limit`, in its API's error shape:
+/// `{"detail"}` on the interview API, `{"error": "…"}` on the partner facade, else the realtime
+/// API's `{"error": {…}}` with its stable code `request_timeout`.
+fn timed_out(route: &str, limit: Duration) -> Response {
+    let message = format!("The server did not answer within {limit:?}; try again.");
+    if route.starts_with("/api/v1/") {
+        DetailError::new(StatusCode::SERVICE_UNAVAILABLE, message).into_response()
+    } else if route.starts_with("/v1/partners/") {
+        let body = axum::Json(json!({ "error": message }));
+        (StatusCode::SERVICE_UNAVAILABLE, body).into_response()
+    } else {
+        ApiError::timed_out(limit).into_response()
     }
 }
 
@@ -251,6 +261,7 @@ mod tests {
             .route("/v1/realtime/calls", post(slow))
             .route("/v1/realtime/client_secrets", post(slow))
             .route("/api/v1/interviews/", post(slow))
+            .route("/v1/partners/mock-interviews/", post(slow))
             .layer(from_fn_with_state(LIMIT, time_limit))
     }
 
@@ -291,6 +302,14 @@ mod tests {
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
         assert!(body["detail"].is_string(), "{body}");
         assert!(body.get("error").is_none(), "{body}");
+
+        let (status, _, body) = post_to(
+            slow_routes(Duration::from_secs(10)),
+            "/v1/partners/mock-interviews/",
+        )
+        .await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+        assert!(body["error"].is_string(), "{body}");
     }
 
     #[tokio::test]
