@@ -205,7 +205,10 @@ async fn credits_count_down_and_the_third_create_is_refused() {
         remaining.push(body["organization"]["remaining_credits"].clone());
     }
     assert_eq!(remaining, [json!(1), json!(0)]);
-    let (status, body) = create(&server, &key, skill("c3@example.com")).await;
+    // (Without the trailing slash: every route takes both.)
+    let no_slash = PATH.trim_end_matches('/');
+    let third = Some(skill("c3@example.com"));
+    let (status, body) = call(&server, Method::POST, no_slash, &key, third).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     assert_eq!(
         body,
@@ -372,6 +375,11 @@ async fn the_interview_url_holds_the_plans_interview_and_messages_show_it() {
         (&Value::Null, &Value::Null)
     );
     assert_eq!(messages["pagination"]["total"], results.len());
+    // The call changed the interview's progress, not its own fields.
+    let (_, after) = call(&server, Method::GET, &format!("{PATH}{id}"), &key, None).await;
+    assert_eq!(after["focus_area"], "UNIVERSITY", "{after}");
+    assert_eq!(after["program"], "Computer Science PhD");
+    assert_ne!(after["status"], "UNATTEMPTED");
     // Candidate turns (if any) carry no invented text.
     assert!(
         results
