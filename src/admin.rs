@@ -123,14 +123,18 @@ pub async fn orgs(store: &dyn Store, command: OrgsCommand) -> Result<(), String>
             }
         }
         OrgsCommand::Credits { name, credits } => {
-            let credits = match credits.as_str() {
-                "unlimited" => None,
-                n => Some(n.parse::<u64>().map_err(|_| {
-                    format!("credits must be a number or `unlimited`, not {n:?}")
-                })?),
-            };
+            let credits =
+                match credits.as_str() {
+                    "unlimited" => None,
+                    n => Some(n.parse::<u64>().map_err(|_| {
+                        format!("credits must be a number or `unlimited`, not {n:?}")
+                    })?),
+                };
             store.set_credits(&name, credits).await.map_err(text)?;
-            println!("{name}: {}", credits.map_or("unlimited".into(), |c| c.to_string()));
+            println!(
+                "{name}: {}",
+                credits.map_or("unlimited".into(), |c| c.to_string())
+            );
         }
     }
     Ok(())

@@ -2,8 +2,8 @@
 
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
-use viva::config::ServeConfig;
 use viva::admin::{self, KeysCommand, OrgsCommand};
+use viva::config::ServeConfig;
 use viva::server;
 
 /// Viva: a WebRTC voice-interview media server.

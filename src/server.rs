@@ -182,7 +182,10 @@ async fn build_state_with(
         events.clone(),
     );
     let interviews = Interviews::new(store.clone(), events);
-    tokio::spawn(crate::interview::lifecycle::run(store.clone(), interviews.clone()));
+    tokio::spawn(crate::interview::lifecycle::run(
+        store.clone(),
+        interviews.clone(),
+    ));
     Ok(AppState(Arc::new(AppContext {
         api_key,
         turn_secrets,

@@ -534,9 +534,10 @@ async fn a_restart_loses_nothing_and_revoked_keys_stop_working() {
     let (first, stop) = run(config.clone()).await;
     let api = Api::new(&first);
     let store = viva::server::open_store(&data_dir).await.unwrap();
-    let (key, secret) = viva::store::IntegratorStore::create_api_key(&*store, "org_default", "partner", false, 1)
-        .await
-        .unwrap();
+    let (key, secret) =
+        viva::store::IntegratorStore::create_api_key(&*store, "org_default", "partner", false, 1)
+            .await
+            .unwrap();
     let (s, _) = api.get("/api/v1/templates", &secret).await;
     assert_eq!(s, StatusCode::OK, "a stored key works");
     let (s, created) = api

@@ -122,7 +122,13 @@ async fn calls_refuse_bad_offers_and_credentials_with_stable_codes() {
     let calls = format!("{}/v1/realtime/calls", base_url(server.addr));
     let secret = mint_secret(server.addr, json!({})).await;
     let key = SecretKey::new(b"test-signing-key".to_vec());
-    let (expired, _) = key.mint("org_default", viva::realtime::SessionConfig::default(), None, 10, 1_000);
+    let (expired, _) = key.mint(
+        "org_default",
+        viva::realtime::SessionConfig::default(),
+        None,
+        10,
+        1_000,
+    );
     let (foreign, _) = SecretKey::new(b"another-node-key".to_vec()).mint(
         "org_default",
         viva::realtime::SessionConfig::default(),

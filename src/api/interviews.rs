@@ -267,15 +267,13 @@ fn session_token(
         user_id: interview.user_id.clone(),
         question: question.map(|n| n as u32),
     };
-    let (value, claims) = state
-        .secrets
-        .mint(
-            &interview.org_id,
-            session.clone(),
-            Some(scope),
-            ttl,
-            unix_ms() / 1000,
-        );
+    let (value, claims) = state.secrets.mint(
+        &interview.org_id,
+        session.clone(),
+        Some(scope),
+        ttl,
+        unix_ms() / 1000,
+    );
     let effective = session.effective("", &state.upstream.model(), Some(claims.exp));
     let audio_input = &effective["audio"]["input"];
     let mut id = format!("sess_{}_{}", interview.id, interview.user_id);

@@ -315,7 +315,12 @@ async fn read_call_request(state: &AppState, request: Request) -> Result<CallReq
         let (mut session, secret_id, org_id, scope) =
             if let Some(org_id) = state.api_key_org(&token).await? {
                 refuse_api_key_from_browser(request.headers())?;
-                (SessionConfig::default(), "server_key".to_owned(), org_id, None)
+                (
+                    SessionConfig::default(),
+                    "server_key".to_owned(),
+                    org_id,
+                    None,
+                )
             } else {
                 let secret = state.verify_secret(&token)?;
                 (secret.session, secret.id, secret.org_id, secret.scope)

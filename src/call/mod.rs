@@ -14,6 +14,4 @@ mod writer;
 pub use actor::{CallParts, Control, spawn_call};
 pub use end_reason::EndReason;
 pub use registry::{CallHandle, CallRegistry, Full, Slot};
-pub use service::{
-    CallAnswer, CallRequest, Calls, MAX_OFFER_BYTES, NotLive, Refusal, StartError,
-};
+pub use service::{CallAnswer, CallRequest, Calls, MAX_OFFER_BYTES, NotLive, Refusal, StartError};

@@ -139,8 +139,8 @@ impl Report {
         let latency: serde_json::Map<String, Value> = Figure::ALL
             .iter()
             .filter(|f| f.is_latency())
-        .map(|f| (f.key().to_owned(), self.figure(*f).to_json()))
-        .collect();
+            .map(|f| (f.key().to_owned(), self.figure(*f).to_json()))
+            .collect();
         let loaded = self.loaded();
         json!({
             "calls": { "attempted": self.attempted, "connected": self.connected,

@@ -22,11 +22,12 @@ pub(super) async fn take_credit(
     tx: &mut Transaction<'_, Sqlite>,
     org_id: &str,
 ) -> Result<(), StoreError> {
-    let taken = query("UPDATE organizations SET credits = credits - 1 WHERE id = ? AND credits > 0")
-        .bind(org_id)
-        .execute(&mut **tx)
-        .await
-        .map_err(db_error)?;
+    let taken =
+        query("UPDATE organizations SET credits = credits - 1 WHERE id = ? AND credits > 0")
+            .bind(org_id)
+            .execute(&mut **tx)
+            .await
+            .map_err(db_error)?;
     if taken.rows_affected() == 1 {
         return Ok(());
     }
