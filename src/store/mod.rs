@@ -270,8 +270,8 @@ pub trait IntegratorStore: Send + Sync {
         interview: &Interview,
         event: &InterviewEvent,
     ) -> Result<(), StoreError>;
-    /// Deletes the interview `id` of `org_id`, recording `event`; false if it did not exist
-    /// (nothing recorded).
+    /// Deletes the interview `id` of `org_id` and its messages (its calls' items), recording
+    /// `event`; false if it did not exist (nothing recorded).
     async fn delete_interview(
         &self,
         org_id: &str,

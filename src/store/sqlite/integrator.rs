@@ -269,6 +269,13 @@ impl IntegratorStore for SqliteStore {
         if done.rows_affected() == 0 {
             return Ok(false);
         }
+        // Its messages go with it: the items of its calls.
+        query("DELETE FROM call_items WHERE call_id IN (SELECT call_id FROM calls WHERE interview_id = ? AND org_id = ?)")
+            .bind(id)
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
         append_event(&mut tx, event).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(true)

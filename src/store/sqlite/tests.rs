@@ -57,18 +57,7 @@ async fn interviews_persist_across_reopening() {
         user
     );
     let template = &builtin_templates()[0];
-    let interview = Interview {
-        id: uuid::Uuid::new_v4().to_string(),
-        org_id: D.into(),
-        user_id: user.id.clone(),
-        template_id: template.id.clone(),
-        status: Status::InProgress,
-        started_at_ms: 5,
-        completed_at_ms: None,
-        progress_data: Interview::initial_progress(),
-        questions: template.plan(),
-        context: None,
-    };
+    let interview = interview_of(D, &user.id, template);
     let created = InterviewEvent::of_interview(D, &interview.id, 5, EventKind::Created);
     store.create_interview(&interview, &created).await.unwrap();
     store.close().await;
@@ -322,6 +311,44 @@ async fn one_organization_never_reaches_anothers_data() {
         .unwrap();
     assert!(store.call(&b.id, "rtc_a").await.unwrap().is_none());
     assert!(store.call(&a.id, "rtc_a").await.unwrap().is_some());
+    let said = TranscriptItem {
+        item_id: "item_1".into(),
+        role: Role::Assistant,
+        text: Some("Hello".into()),
+        audio_ms: None,
+        truncated_at_ms: None,
+        at_ms: 2,
+    };
+    let changes = CallChanges {
+        items: vec![said.clone()],
+        ..Default::default()
+    };
+    store.record_call("rtc_a", &changes).await.unwrap();
+    assert_eq!(
+        store.interview_items(&a.id, &interview.id).await.unwrap(),
+        [said]
+    );
+    assert!(
+        store
+            .interview_items(&b.id, &interview.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Deleting the interview takes its messages with it.
+    assert!(
+        store
+            .delete_interview(&a.id, &interview.id, &updated)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .interview_items(&a.id, &interview.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]
