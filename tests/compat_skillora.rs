@@ -36,16 +36,7 @@ async fn call(
     token: &str,
     body: Option<Value>,
 ) -> (StatusCode, Value) {
-    let mut request = Client::new()
-        .request(method, format!("{}{path}", base_url(server.addr)))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    bearer_request(&base_url(server.addr), method, path, token, body).await
 }
 
 async fn create(server: &Running, key: &str, body: Value) -> (StatusCode, Value) {

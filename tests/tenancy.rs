@@ -6,28 +6,10 @@
 mod common;
 
 use common::*;
-use reqwest::{Client, Method, StatusCode};
-use serde_json::{Value, json};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
 
 const ADMIN: &str = "sk_test_bootstrap";
-
-async fn call(
-    base: &str,
-    method: Method,
-    path: &str,
-    token: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut request = Client::new()
-        .request(method, format!("{base}{path}"))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
 
 /// A key of a new organization `name` (with `credits`).
 async fn org_key(server: &viva::server::Running, name: &str, credits: Option<u64>) -> String {
@@ -48,20 +30,22 @@ async fn no_route_crosses_from_one_organization_to_another() {
     let b = org_key(&server, "globex", None).await;
     let get = |path: String, token: &'static str| {
         let base = base.clone();
-        async move { call(&base, Method::GET, &path, token, None).await }
+        async move { bearer_request(&base, Method::GET, &path, token, None).await }
     };
     let (a, b): (&'static str, &'static str) = (a.leak(), b.leak());
 
     // A's own template and interview, and a live call of it.
     let tpl = json!({"title": "Acme SRE", "focus_area": "ops", "duration_minutes": 10, "questions": ["What is an SLO?"]});
-    let (s, template) = call(&base, Method::POST, "/api/v1/templates", a, Some(tpl)).await;
+    let (s, template) =
+        bearer_request(&base, Method::POST, "/api/v1/templates", a, Some(tpl)).await;
     assert_eq!(s, StatusCode::CREATED, "{template}");
     let template_id = template["id"].as_str().unwrap().to_owned();
     let body = json!({"template_id": template_id, "email": "sam@example.com"});
-    let (s, interview) = call(&base, Method::POST, "/api/v1/interviews/", a, Some(body)).await;
+    let (s, interview) =
+        bearer_request(&base, Method::POST, "/api/v1/interviews/", a, Some(body)).await;
     assert_eq!(s, StatusCode::CREATED, "{interview}");
     let id = interview["id"].as_str().unwrap().to_owned();
-    let (s, creds) = call(
+    let (s, creds) = bearer_request(
         &base,
         Method::POST,
         &format!("/api/v1/interviews/{id}/credentials"),
@@ -78,7 +62,7 @@ async fn no_route_crosses_from_one_organization_to_another() {
     let call_id = peer.call_id.clone();
 
     // B's user with the same email is another person.
-    let (s, a_user) = call(
+    let (s, a_user) = bearer_request(
         &base,
         Method::POST,
         "/api/v1/auth/token",
@@ -87,7 +71,7 @@ async fn no_route_crosses_from_one_organization_to_another() {
     )
     .await;
     assert_eq!(s, StatusCode::OK);
-    let (s, b_user) = call(
+    let (s, b_user) = bearer_request(
         &base,
         Method::POST,
         "/api/v1/auth/token",
@@ -126,7 +110,7 @@ async fn no_route_crosses_from_one_organization_to_another() {
                 None,
             ),
         ] {
-            let (s, answer) = call(&base, method.clone(), &path, token, body).await;
+            let (s, answer) = bearer_request(&base, method.clone(), &path, token, body).await;
             assert_eq!(s, StatusCode::NOT_FOUND, "{method} {path}: {answer}");
             assert!(!answer.to_string().contains(&id), "{answer}");
         }
@@ -139,14 +123,14 @@ async fn no_route_crosses_from_one_organization_to_another() {
     }
     // Creating an interview from A's template is as if it did not exist.
     let body = json!({"template_id": template_id, "email": "x@example.com"});
-    let (s, _) = call(&base, Method::POST, "/api/v1/interviews/", b, Some(body)).await;
+    let (s, _) = bearer_request(&base, Method::POST, "/api/v1/interviews/", b, Some(body)).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 
     // The live call: B's key can neither read it nor hang it up; B's question token cannot
     // switch it.
     let (s, _) = get(format!("/v1/realtime/calls/{call_id}"), b).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, _) = call(
+    let (s, _) = bearer_request(
         &base,
         Method::POST,
         &format!("/v1/realtime/calls/{call_id}/hangup"),
@@ -156,7 +140,7 @@ async fn no_route_crosses_from_one_organization_to_another() {
     .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let b_tpl = &get("/api/v1/templates".into(), b).await.1[0]["id"];
-    let (_, b_interview) = call(
+    let (_, b_interview) = bearer_request(
         &base,
         Method::POST,
         "/api/v1/interviews/",
@@ -168,7 +152,7 @@ async fn no_route_crosses_from_one_organization_to_another() {
     let (s, q) = get(format!("/api/v1/interviews/{b_id}/questions/1/token"), b).await;
     assert_eq!(s, StatusCode::OK, "{q}");
     let b_secret = q["client_secret"]["value"].as_str().unwrap();
-    let (s, _) = call(
+    let (s, _) = bearer_request(
         &base,
         Method::POST,
         &format!("/v1/realtime/calls/{call_id}/question"),
@@ -197,10 +181,10 @@ async fn a_call_moves_its_interview_along_and_credits_run_out() {
     let server = start_server(test_config()).await;
     let base = base_url(server.addr);
     let key = org_key(&server, "small", Some(2)).await;
-    let (_, templates) = call(&base, Method::GET, "/api/v1/templates", &key, None).await;
+    let (_, templates) = bearer_request(&base, Method::GET, "/api/v1/templates", &key, None).await;
     let template_id = templates[0]["id"].clone();
     let create = || {
-        call(
+        bearer_request(
             &base,
             Method::POST,
             "/api/v1/interviews/",
@@ -237,7 +221,7 @@ async fn a_call_moves_its_interview_along_and_credits_run_out() {
             .status
     };
     assert_eq!(status().await, viva::interview::Status::Created);
-    let (_, creds) = call(
+    let (_, creds) = bearer_request(
         &base,
         Method::POST,
         &format!("/api/v1/interviews/{id}/credentials"),
@@ -275,7 +259,7 @@ async fn a_call_moves_its_interview_along_and_credits_run_out() {
         ]
     );
     // Seed 001 still says "in-progress": it may be joined again.
-    let (_, seen) = call(
+    let (_, seen) = bearer_request(
         &base,
         Method::GET,
         &format!("/api/v1/interviews/{id}"),
@@ -285,7 +269,7 @@ async fn a_call_moves_its_interview_along_and_credits_run_out() {
     .await;
     assert_eq!(seen["status"], "in-progress");
     // The admin key of the default organization sees none of this.
-    let (_, list) = call(&base, Method::GET, "/api/v1/interviews/", ADMIN, None).await;
+    let (_, list) = bearer_request(&base, Method::GET, "/api/v1/interviews/", ADMIN, None).await;
     assert_eq!(list, json!([]));
 }
 

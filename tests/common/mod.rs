@@ -430,3 +430,24 @@ pub async fn ended_call_record(addr: SocketAddr, call_id: &str) -> Value {
     }
     record
 }
+
+/// `method` `base` + `path` with `token` as bearer and `body` as JSON: the status and the JSON
+/// answer (null when there is none).
+pub async fn bearer_request(
+    base: &str,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> (reqwest::StatusCode, Value) {
+    let mut request = reqwest::Client::new()
+        .request(method, format!("{base}{path}"))
+        .bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
