@@ -2,8 +2,9 @@
 //! waits on the database: a write that queues behind other calls' writes (SQLite has one
 //! writer) would otherwise hold back the 20 ms pacer and leave a gap in the interviewer's
 //! voice (found by `viva load`). What is queued is written in one transaction: the items and
-//! the events that describe them together; the events are published once written, so a
-//! subscriber that reads the store agrees with what it heard.
+//! the events that describe them together; the events are published after that write, so a
+//! subscriber that reads the store agrees with what it heard. A write that fails is logged and
+//! its events are still published: live subscribers are not kept from what happened.
 
 use std::sync::Arc;
 use std::time::Duration;
