@@ -154,6 +154,23 @@ pub struct ServeConfig {
     )]
     pub openai_url: String,
 
+    /// OpenAI text model that assesses ended interviews (used whenever OPENAI_API_KEY is set,
+    /// whichever the realtime upstream).
+    #[arg(long, env = "VIVA_ASSESS_MODEL", default_value = "gpt-4o-mini")]
+    pub assess_model: String,
+
+    /// OpenAI HTTP API base of the assessing text model (a test can point it at a fake).
+    #[arg(
+        long,
+        env = "VIVA_OPENAI_API_BASE",
+        default_value = "https://api.openai.com/v1"
+    )]
+    pub openai_api_base: String,
+
+    /// Timeout, attempts and backoff of assessments (not flags; tests shorten them).
+    #[arg(skip)]
+    pub assess_limits: crate::assess::Limits,
+
     /// IP address the media (UDP) sockets bind to. Default: loopback when `--listen` is on
     /// loopback, else all interfaces.
     #[arg(long, env = "VIVA_MEDIA_IP")]
@@ -217,6 +234,24 @@ pub struct ServeConfig {
     /// origin; the `ek_…` client secret is the credential) or a comma-separated list of origins.
     #[arg(long, env = "VIVA_CORS_ORIGINS", default_value = "*")]
     pub cors_origins: CorsOrigins,
+
+    /// Record the candidate (each answer and the whole call, Ogg Opus, under
+    /// `<data dir>/recordings`).
+    #[arg(long, env = "VIVA_RECORDINGS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub recordings: bool,
+
+    /// Delete recordings this many days old (`0`: keep them until their interview is deleted).
+    #[arg(long, env = "VIVA_RECORDING_RETENTION_DAYS", default_value_t = 0)]
+    pub recording_retention_days: u32,
+
+    /// How long a recording URL handed out stays valid, in seconds.
+    #[arg(long, env = "VIVA_RECORDING_URL_TTL", default_value_t = 3_600)]
+    pub recording_url_ttl: u64,
+
+    /// Requests per minute each credential (API key or token) may make to the partner
+    /// mock-interview API; more get 429 with Retry-After. `0` turns the limit off.
+    #[arg(long, env = "VIVA_RATE_LIMIT_PER_MINUTE", default_value_t = 100)]
+    pub rate_limit_per_minute: u32,
 }
 
 impl ServeConfig {
@@ -276,6 +311,9 @@ impl ServeConfig {
             openai_api_key: None,
             openai_model: "gpt-realtime".into(),
             openai_url: "wss://api.openai.com/v1/realtime".into(),
+            assess_model: "gpt-4o-mini".into(),
+            openai_api_base: "https://api.openai.com/v1".into(),
+            assess_limits: crate::assess::Limits::default(),
             media_ip: None,
             udp_ports: None,
             ice_tcp: true,
@@ -291,6 +329,10 @@ impl ServeConfig {
             turn_listen: Some(TurnListen::On(SocketAddr::from(([127, 0, 0, 1], 0)))),
             turn_ttl: 86_400,
             cors_origins: CorsOrigins::Any,
+            recordings: true,
+            recording_retention_days: 0,
+            recording_url_ttl: 3_600,
+            rate_limit_per_minute: 100,
         }
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod assess;
 pub mod audio;
 pub mod call;
 pub mod clock;
@@ -19,6 +20,7 @@ pub mod load;
 pub mod metrics;
 pub mod peer;
 pub mod realtime;
+pub mod recording;
 pub mod server;
 pub mod store;
 pub mod turn_server;

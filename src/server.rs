@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -17,6 +18,8 @@ use crate::ids::random_bytes;
 use crate::interview::builtin_templates;
 use crate::interview::{EventBus, Interviews};
 use crate::peer::PeerSettings;
+use crate::recording::signed_url::UrlSigner;
+use crate::recording::{FileRecordings, Recorders, RecordingStore};
 use crate::store::Store;
 use crate::turn_server::EmbeddedTurn;
 use crate::upstream::Upstream;
@@ -114,6 +117,17 @@ fn turn_urls(config: &ServeConfig, embedded: Option<SocketAddr>) -> TurnUrls {
     }
 }
 
+/// The text model that assesses interviews: OpenAI's whenever a key is set (whichever the
+/// realtime upstream), else none (results say `assessment_unavailable`).
+fn assess_model(config: &ServeConfig) -> Option<Arc<dyn crate::assess::Model>> {
+    let key = config.openai_api_key.clone()?;
+    Some(Arc::new(crate::assess::openai::OpenAiModel::new(
+        &config.openai_api_base,
+        key,
+        config.assess_model.clone(),
+    )))
+}
+
 /// Builds the services behind the API.
 pub async fn build_state(config: ServeConfig) -> Result<AppState, StartError> {
     build_state_with(config, None).await
@@ -181,11 +195,32 @@ async fn build_state_with(
         outbound,
         events.clone(),
     );
+    let recording_files: Arc<dyn RecordingStore> =
+        Arc::new(FileRecordings::new(config.data_dir.join("recordings")));
+    let calls = if config.recordings {
+        calls.with_recorders(Recorders::new(recording_files.clone(), store.clone()))
+    } else {
+        calls
+    };
+    let retention = (config.recording_retention_days > 0)
+        .then(|| Duration::from_secs(u64::from(config.recording_retention_days) * 86_400));
+    tokio::spawn(crate::recording::retention::run(
+        store.clone(),
+        recording_files.clone(),
+        retention,
+    ));
+    let recording_urls = UrlSigner::new(format!("recordings:{signing_key}").as_bytes());
     let interviews = Interviews::new(store.clone(), events);
     tokio::spawn(crate::interview::lifecycle::run(
         store.clone(),
         interviews.clone(),
     ));
+    crate::assess::Assessor::spawn(
+        store.clone(),
+        &interviews,
+        assess_model(&config),
+        config.assess_limits,
+    );
     Ok(AppState(Arc::new(AppContext {
         api_key,
         turn_secrets,
@@ -196,6 +231,8 @@ async fn build_state_with(
         store,
         interviews,
         jwt,
+        recording_files,
+        recording_urls,
         config,
     })))
 }

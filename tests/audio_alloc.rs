@@ -38,6 +38,13 @@ fn steady_state_frames_allocate_nothing() {
             },
             "22.05 kHz via rubato",
         ),
+        (
+            InboundConfig {
+                keep_packets: true,
+                ..Default::default()
+            },
+            "24 kHz, packets kept for the recorder",
+        ),
     ] {
         let mut inbound = Inbound::new(config).unwrap();
         let mut outbound = Outbound::new(OutboundConfig::default()).unwrap();
@@ -45,6 +52,9 @@ fn steady_state_frames_allocate_nothing() {
             for (i, packet) in packets[range].iter().enumerate() {
                 inbound.push(packet.as_rtp());
                 while inbound.poll().is_some() {}
+                let mut kept = 0;
+                inbound.take_packets(|packet| kept += packet.payload.len());
+                std::hint::black_box(kept);
                 let at = (i * 997) % (pcm_24k.len() - 1_000);
                 outbound.push_pcm16(&pcm_24k[at..at + 961]); // odd sizes, as model deltas come
                 while outbound.poll_frame().unwrap().is_some() {}

@@ -277,25 +277,14 @@ async fn the_interview_url_holds_the_plans_interview_and_messages_show_it() {
     // What the embed page does with its link: the page, then the interview's client secret
     // with the link's access token.
     let url = reqwest::Url::parse(created["interview_url"].as_str().unwrap()).unwrap();
-    assert_eq!(url.path(), format!("/embed/ai-interview/{id}/"));
     let page = reqwest::get(url.clone()).await.unwrap();
     assert_eq!(
         page.headers()["content-security-policy"],
         "frame-ancestors *"
     );
     assert!(page.text().await.unwrap().contains("/assets/app.js"));
-    let access = url
-        .query_pairs()
-        .find(|(k, _)| k == "access")
-        .unwrap()
-        .1
-        .into_owned();
-    let credentials = format!("/api/v1/interviews/{id}/credentials");
-    let (status, creds) = call(&server, Method::POST, &credentials, &access, None).await;
-    assert_eq!(status, StatusCode::OK, "{creds}");
-    let secret = creds["session_token"]["client_secret"]["value"]
-        .as_str()
-        .unwrap();
+    let (_, access, secret) = embed_secret(&base_url(server.addr), &created).await;
+    let secret = secret.as_str();
 
     // The voice interview: the local engine asks the plan's first question.
     let mut peer = connected_call(server.addr, secret).await;

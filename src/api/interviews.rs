@@ -1,5 +1,5 @@
 //! `/api/v1/interviews`: the seed's Interview API. Interviews, their credentials (TURN and a
-//! realtime session token) and per-question session tokens.
+//! realtime session token), per-question session tokens, and their results.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -11,11 +11,12 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::auth::{Principal, valid_email};
 use super::detail::{DetailError, DetailJson};
+use crate::assess::assessable;
 use crate::clock::unix_ms;
 use crate::credentials::SecretScope;
 use crate::interview::{Interview, Status, Template, rfc3339, seed001_statuses};
 use crate::realtime::SessionConfig;
-use crate::store::InterviewFilter;
+use crate::store::{InterviewFilter, InterviewResult};
 
 /// Question-token lifetimes (seconds): allowed range and default.
 pub(crate) const QUESTION_TTL: std::ops::RangeInclusive<u64> = 300..=7_200;
@@ -34,6 +35,7 @@ pub(super) fn router() -> Router<AppState> {
             "/api/v1/interviews/{interview_id}/credentials",
             post(credentials),
         )
+        .route("/api/v1/interviews/{interview_id}/results", get(results))
         .route(
             "/api/v1/interviews/{interview_id}/questions/{question_number}/token",
             get(question_token),
@@ -227,6 +229,46 @@ async fn remove(
     state.owned_interview(&caller, &id).await?;
     state.interviews.delete(caller.org_id(), &id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/v1/interviews/{id}/results`: the interview's assessment. `state` is `not_ready`
+/// (not ended, or cancelled), `pending`, `done`, `unavailable` (no scores; `reason` says why)
+/// or `failed` (`reason` is the error code); scores are null unless a model judged them.
+async fn results(
+    State(state): State<AppState>,
+    caller: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, DetailError> {
+    let interview = state.owned_interview(&caller, &id).await?;
+    let result = state.store.result(caller.org_id(), &id).await?;
+    Ok(Json(results_json(&interview, result.as_ref())))
+}
+
+/// The native shape of an interview's result.
+fn results_json(interview: &Interview, result: Option<&InterviewResult>) -> Value {
+    let state = match result {
+        Some(r) => r.state.as_str(),
+        None if assessable(interview.status) => "pending",
+        None => "not_ready",
+    };
+    let a = result.and_then(|r| r.assessment.as_ref());
+    json!({
+        "interview_id": interview.id,
+        "state": state,
+        "reason": result.and_then(|r| r.reason.as_deref()),
+        "error": result.and_then(|r| r.error.as_deref()),
+        "attempts": result.map_or(0, |r| r.attempts),
+        "model": result.and_then(|r| r.model.as_deref()),
+        "updated_at": result.map(|r| rfc3339(r.updated_at_ms)),
+        "overall_score": a.and_then(|a| a.overall_score),
+        "recommendation": a.and_then(|a| a.recommendation),
+        "feedback": a.and_then(|a| a.feedback.as_deref()),
+        "strengths": a.map_or(&[][..], |a| &a.strengths),
+        "weak_areas": a.map_or(&[][..], |a| &a.weak_areas),
+        "key_areas": a.map_or(&[][..], |a| &a.key_areas),
+        "answers": a.map_or(&[][..], |a| &a.answers),
+        "measured": a.map(|a| &a.measured),
+    })
 }
 
 /// The realtime session a question (or the whole interview) runs with: instructions for it,

@@ -25,7 +25,7 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let gauge = "gauge";
     let counter = "counter";
     // Name, type, help, value: one Prometheus metric each.
-    let rows: [(&str, &str, &str, f64); 20] = [
+    let rows: [(&str, &str, &str, f64); 21] = [
         (
             "process_cpu_seconds_total",
             counter,
@@ -67,6 +67,12 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             counter,
             "Calls whose media actor ended.",
             load(&m.calls_ended) as f64,
+        ),
+        (
+            "viva_recording_packets_dropped_total",
+            counter,
+            "Candidate packets left out of recordings because a recorder was behind.",
+            load(&crate::recording::PACKETS_DROPPED) as f64,
         ),
         (
             "viva_inbound_packets_total",

@@ -7,7 +7,9 @@ mod detail;
 mod error;
 mod interviews;
 mod metrics;
+mod rate_limit;
 mod realtime;
+mod recordings;
 mod secret_auth;
 mod templates;
 mod web;
@@ -29,6 +31,7 @@ use tracing::Level;
 pub use auth::Principal;
 pub use detail::DetailError;
 pub use error::ApiError;
+pub(crate) use recordings::recording_url;
 
 use crate::call::Calls;
 use crate::config::ServeConfig;
@@ -81,6 +84,10 @@ pub struct AppContext {
     pub store: Arc<dyn Store>,
     /// Changes interviews: stored with their events, then published.
     pub interviews: crate::interview::Interviews,
+    /// Where recording files are.
+    pub recording_files: Arc<dyn crate::recording::RecordingStore>,
+    /// Signs and checks recording URLs.
+    pub recording_urls: crate::recording::signed_url::UrlSigner,
 }
 
 impl std::ops::Deref for AppState {
@@ -104,8 +111,9 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::router())
         .merge(templates::router())
         .merge(interviews::router())
-        .merge(compat::router())
+        .merge(compat::router(&state.config))
         .merge(metrics::router())
+        .merge(recordings::router())
         .merge(web::router())
         .fallback(|| async { ApiError::not_found("not_found", "No such endpoint.") })
         .layer(middleware::from_fn_with_state(REQUEST_TIMEOUT, time_limit))

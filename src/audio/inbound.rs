@@ -13,6 +13,7 @@
 use std::collections::VecDeque;
 
 use super::error::check_rate;
+use super::kept::{KeptPacket, KeptPackets};
 use super::opus_packet::has_lbrr;
 use super::pcm::drain_le_bytes;
 use super::reorder::{Insert, ReorderBuffer};
@@ -67,6 +68,9 @@ pub struct InboundConfig {
     /// `output_rate` directly. Only for comparison; the direct path is faster and as good
     /// (see BENCHMARKS.md).
     pub force_resampler: bool,
+    /// Keep each decoded packet with its place on the output timeline, for a recorder to take
+    /// with [`Inbound::take_packets`] (default off). Take them after every push, or they pile up.
+    pub keep_packets: bool,
 }
 
 impl Default for InboundConfig {
@@ -80,6 +84,7 @@ impl Default for InboundConfig {
             max_backlog_ms: 5_000,
             max_idle_silence_ms: 10_000,
             force_resampler: false,
+            keep_packets: false,
         }
     }
 }
@@ -146,6 +151,7 @@ pub struct Inbound {
     idle_filled: u64,
     decoded: Vec<i16>,
     sink: ChunkSink,
+    kept: KeptPackets,
     stats: InboundStats,
 }
 
@@ -189,6 +195,7 @@ impl Inbound {
             idle_filled: 0,
             decoded: vec![0; (decode_rate * MAX_PACKET_MS / 1000) as usize],
             sink: ChunkSink::new(resampler, output_rate, chunk_samples, max_backlog),
+            kept: KeptPackets::default(),
             stats: InboundStats::default(),
             config,
         })
@@ -272,6 +279,12 @@ impl Inbound {
         self.push_silence(ticks);
     }
 
+    /// Hands the packets decoded since the last call to `each`, in stream order (only with
+    /// [`InboundConfig::keep_packets`]).
+    pub fn take_packets(&mut self, each: impl FnMut(KeptPacket<'_>)) {
+        self.kept.take(each);
+    }
+
     /// The next chunk of audio or discontinuity marker, in stream order.
     pub fn poll(&mut self) -> Option<InboundEvent<'_>> {
         self.sink.poll()
@@ -328,6 +341,12 @@ impl Inbound {
         self.pending_lost = 0;
         match self.decoder.decode(&self.current, &mut self.decoded, false) {
             Ok(samples) => {
+                if self.config.keep_packets {
+                    let start_ticks = self.sink.position() * u64::from(RTP_CLOCK_RATE)
+                        / u64::from(self.sink.rate);
+                    let duration = samples as u64 * self.ticks_per_sample;
+                    self.kept.keep(start_ticks, duration as u32, &self.current);
+                }
                 self.sink.push(&self.decoded[..samples]);
                 self.next_ts = Some(ts + samples as u64 * self.ticks_per_sample);
             }
@@ -469,6 +488,11 @@ impl ChunkSink {
             self.taken += self.chunk_samples as u64;
             self.dropped += self.chunk_samples as u64;
         }
+    }
+
+    /// Output samples so far, handed out, dropped or waiting: where the next sample goes.
+    fn position(&self) -> u64 {
+        self.taken + self.queue.len() as u64
     }
 
     fn dropped_ms(&self) -> u64 {

@@ -23,6 +23,7 @@
 
 mod error;
 mod inbound;
+mod kept;
 mod opus_packet;
 mod outbound;
 mod pcm;
@@ -35,6 +36,7 @@ pub mod wav;
 
 pub use error::AudioError;
 pub use inbound::{Inbound, InboundConfig, InboundEvent, InboundStats, RtpPacket};
+pub use kept::KeptPacket;
 pub use outbound::{
     ClearReport, EncodedFrame, FRAME_MS, FRAME_RTP_TICKS, Outbound, OutboundConfig, OutboundStats,
 };

@@ -25,6 +25,7 @@ use crate::clock::unix_ms;
 use crate::interview::{EventBus, EventKind, InterviewEvent};
 use crate::peer::{self, Peer, PeerEvent};
 use crate::realtime::SessionConfig;
+use crate::recording::{CallRecorder, Recorders};
 use crate::store::CallStore;
 use crate::upstream::{FromUpstream, ToUpstream, UpstreamLink};
 
@@ -80,6 +81,8 @@ pub struct CallParts {
     pub viva_events: bool,
     /// Where the call's interview events go.
     pub events: EventBus,
+    /// Records the candidate, when recording is on.
+    pub recorders: Option<Recorders>,
 }
 
 /// Starts the call's actor; returns its control channel.
@@ -152,6 +155,8 @@ struct Call {
     pending: VecDeque<String>,
     client_events_tx: mpsc::Sender<ClientMessage>,
     marks_tx: mpsc::Sender<InputMark>,
+    /// The candidate's recorder, when recording is on.
+    recorder: Option<CallRecorder>,
     _slot: Slot,
 }
 
@@ -174,8 +179,10 @@ impl Call {
             events,
             interview_id,
             org_id,
+            recorders,
             ..
         } = parts;
+        let recorder = recorders.map(|r| r.start(&call_id, &org_id, interview_id.as_deref()));
         let core = CallCore::new(
             outbound,
             viva_events,
@@ -195,6 +202,7 @@ impl Call {
             pending: VecDeque::new(),
             client_events_tx,
             marks_tx,
+            recorder,
             _slot: slot,
         };
         Ok((
@@ -258,6 +266,9 @@ impl Call {
         self.peer.close().await;
         let ended = self.event(EventKind::Ended { reason });
         self.writer.finish(reason, ended).await;
+        if let Some(recorder) = self.recorder.take() {
+            recorder.finish().await;
+        }
     }
 
     /// Hands the core the input marks the reader queued. They are taken on the pacer's tick and
@@ -310,7 +321,12 @@ impl Call {
                     }
                 }
                 Output::Record(item) => self.writer.item(item),
-                Output::Event(kind) => self.writer.event(self.event(kind)),
+                Output::Event(kind) => {
+                    if let Some(recorder) = &self.recorder {
+                        recorder.note(&kind);
+                    }
+                    self.writer.event(self.event(kind));
+                }
                 Output::ResponseTimed {
                     inbound,
                     upstream,
@@ -336,7 +352,14 @@ impl Call {
             PeerEvent::Track(track) => {
                 self.core.handle_input(now(), Input::TrackStarted);
                 let (upstream, id) = (self.upstream.clone(), self.id.clone());
-                tokio::spawn(read_track(track, upstream, self.marks_tx.clone(), id));
+                let recorder = self.recorder.as_ref().map(CallRecorder::packets);
+                tokio::spawn(read_track(
+                    track,
+                    upstream,
+                    self.marks_tx.clone(),
+                    recorder,
+                    id,
+                ));
             }
             PeerEvent::DataChannel(channel) => {
                 tokio::spawn(peer::read_data_channel(

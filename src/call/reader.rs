@@ -13,6 +13,7 @@ use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
 
 use super::timeline::InputMark;
 use crate::audio::{Inbound, InboundConfig, InboundEvent, InboundStats, RtpPacket};
+use crate::recording::PacketSender;
 use crate::upstream::ToUpstream;
 
 /// After this long without a packet, packets held behind a hole are released and the quiet
@@ -35,9 +36,14 @@ pub(crate) async fn read_track(
     track: Arc<dyn TrackRemote>,
     upstream: mpsc::Sender<ToUpstream>,
     marks: mpsc::Sender<InputMark>,
+    recorder: Option<PacketSender>,
     call_id: String,
 ) -> InboundStats {
-    let mut inbound = match Inbound::new(InboundConfig::default()) {
+    let config = InboundConfig {
+        keep_packets: recorder.is_some(),
+        ..InboundConfig::default()
+    };
+    let mut inbound = match Inbound::new(config) {
         Ok(inbound) => inbound,
         Err(error) => {
             tracing::error!(%call_id, %error, "inbound pipeline setup failed");
@@ -78,6 +84,11 @@ pub(crate) async fn read_track(
                 // The silence is "read" now, not when the last packet came.
                 position.read_at = Instant::now();
             }
+        }
+        if let Some(recorder) = &recorder {
+            inbound.take_packets(|kept| {
+                recorder.send(kept.start_ticks, kept.duration_ticks, kept.payload)
+            });
         }
         if !forward(&mut inbound, &upstream, &marks, &mut position).await {
             break;

@@ -13,6 +13,7 @@ use crate::ids::new_id;
 use crate::interview::{EventBus, InterviewError, InterviewEvent};
 use crate::peer::{self, PeerError, PeerSettings};
 use crate::realtime::SessionConfig;
+use crate::recording::Recorders;
 use crate::store::{NewCall, Store, StoreError};
 use crate::upstream::{Upstream, UpstreamError};
 
@@ -127,6 +128,7 @@ pub struct Calls {
     outbound: OutboundConfig,
     max_calls: usize,
     events: EventBus,
+    recorders: Option<Recorders>,
 }
 
 impl Calls {
@@ -148,7 +150,14 @@ impl Calls {
             outbound,
             max_calls,
             events,
+            recorders: None,
         }
+    }
+
+    /// Records every call's candidate audio with `recorders`.
+    pub fn with_recorders(mut self, recorders: Recorders) -> Self {
+        self.recorders = Some(recorders);
+        self
     }
 
     /// Every interview event of every call from now on (joined, questions, answers, transcript
@@ -200,6 +209,7 @@ impl Calls {
             slot,
             viva_events: request.viva_events,
             events: self.events.clone(),
+            recorders: self.recorders.clone(),
         });
         tracing::info!(%call_id, "call answered");
         Ok(CallAnswer { call_id, sdp })

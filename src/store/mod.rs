@@ -4,6 +4,8 @@
 //! written with the [`InterviewEvent`]s that describe it, in one transaction.
 //! [`SqliteStore`] is the embedded default (one file, WAL, migrations embedded).
 
+mod recordings;
+mod results;
 mod sqlite;
 
 use std::path::Path;
@@ -12,6 +14,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+pub use recordings::{Recording, RecordingIndex};
+pub use results::{InterviewResult, ResultState, ResultStore};
 pub use sqlite::SqliteStore;
 
 use crate::call::EndReason;
@@ -301,7 +305,7 @@ pub trait OrgStore: Send + Sync {
 
 /// Everything Viva persists.
 #[async_trait]
-pub trait Store: IntegratorStore + CallStore + OrgStore {
+pub trait Store: IntegratorStore + CallStore + OrgStore + RecordingIndex + ResultStore {
     /// Waits for pending writes and closes the connections.
     async fn close(&self);
 }

@@ -2,9 +2,12 @@
 // End-to-end check of one candidate call in headless Chromium against a running Viva server.
 //
 //   VIVA_URL=http://127.0.0.1:8080 VIVA_WAV=/abs/answer.wav node call.mjs
+//   VIVA_PAGE_URL='http://127.0.0.1:8080/embed/ai-interview/ID/?access=JWT' VIVA_WAV=… node call.mjs
 //
 // Environment:
-//   VIVA_URL         base URL of the server (required)
+//   VIVA_URL         base URL of the server (required unless VIVA_PAGE_URL is set)
+//   VIVA_PAGE_URL    open this page instead (e.g. the partner API's interview_url, the embed
+//                    page); VIVA_RELAY and VIVA_ICE are added to its query; VIVA_JOIN_TOKEN is ignored
 //   VIVA_WAV         WAV file (48 or 16 kHz mono) played in a loop as the microphone (required)
 //   VIVA_JOIN_TOKEN  open /join?token=… instead of / (which uses a demo client secret)
 //   VIVA_RELAY       "1": open the page with ?relay=1 (relay-only ICE through the server's TURN)
@@ -27,6 +30,7 @@ import { Failure, launchChromium, withTimeout } from "./harness.mjs";
 const env = process.env;
 const baseUrl = (env.VIVA_URL || "").replace(/\/+$/, "");
 const wav = env.VIVA_WAV ? path.resolve(env.VIVA_WAV) : "";
+const pageUrl = env.VIVA_PAGE_URL || "";
 const joinToken = env.VIVA_JOIN_TOKEN || "";
 const relay = env.VIVA_RELAY === "1";
 const ice = env.VIVA_ICE || "";
@@ -50,6 +54,7 @@ const summary = {
   totalAudioEnergy: 0,
   relay,
   ice,
+  page: null,
   iceTransportPolicy: null,
   iceServers: 0,
   localCandidateType: null,
@@ -182,8 +187,24 @@ function missing(snap) {
   return out;
 }
 
+/** VIVA_PAGE_URL with the diagnostic parameters, else `/join?token=…` or `/` of VIVA_URL. */
+function pageToOpen() {
+  if (pageUrl) {
+    const url = new URL(pageUrl);
+    if (relay) url.searchParams.set("relay", "1");
+    if (ice) url.searchParams.set("ice", ice);
+    return url.toString();
+  }
+  const params = new URLSearchParams();
+  if (joinToken) params.set("token", joinToken);
+  if (relay) params.set("relay", "1");
+  if (ice) params.set("ice", ice);
+  const query = params.toString() ? `?${params}` : "";
+  return joinToken ? `${baseUrl}/join${query}` : `${baseUrl}/${query}`;
+}
+
 async function main() {
-  if (!baseUrl) throw new Failure("VIVA_URL is not set");
+  if (!baseUrl && !pageUrl) throw new Failure("neither VIVA_URL nor VIVA_PAGE_URL is set");
   if (!wav || !existsSync(wav)) throw new Failure(`VIVA_WAV is not set or not a file: ${env.VIVA_WAV || ""}`);
   if (!existsSync(chromiumPath)) throw new Failure(`no Chromium at ${chromiumPath} (apt-get install chromium)`);
 
@@ -199,14 +220,11 @@ async function main() {
   page.on("requestfailed", (r) => consoleLines.push(`requestfailed: ${r.method()} ${r.url()} ${r.failure()?.errorText}`));
   page.setDefaultTimeout(Math.min(remaining(), 15000));
 
-  const params = new URLSearchParams();
-  if (joinToken) params.set("token", joinToken);
-  if (relay) params.set("relay", "1");
-  if (ice) params.set("ice", ice);
-  const query = params.toString() ? `?${params}` : "";
-  const url = joinToken ? `${baseUrl}/join${query}` : `${baseUrl}/${query}`;
+  const url = pageToOpen();
+  // The path only: a page's query may carry a token.
+  summary.page = new URL(url).pathname;
   const res = await page.goto(url, { waitUntil: "load", timeout: Math.min(remaining(), 15000) });
-  if (!res || !res.ok()) throw new Failure(`GET ${url} answered ${res ? res.status() : "nothing"}`);
+  if (!res || !res.ok()) throw new Failure(`GET ${summary.page} answered ${res ? res.status() : "nothing"}`);
   await page.waitForFunction(() => window.viva && window.viva.state === "idle", null, { timeout: 5000 });
 
   await page.click('[data-testid="start-button"]');

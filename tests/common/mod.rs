@@ -451,3 +451,32 @@ pub async fn bearer_request(
     let text = response.text().await.unwrap();
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
+
+/// What the partner facade's embed page does with a created interview's `interview_url`:
+/// loads the page, then asks for the interview's credentials with the link's access token.
+/// Returns the interview id, the access token and the client secret (`ek_…`).
+pub async fn embed_secret(base: &str, created: &Value) -> (String, String, String) {
+    let id = created["interview_details"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let url = reqwest::Url::parse(created["interview_url"].as_str().unwrap()).unwrap();
+    assert_eq!(url.path(), format!("/embed/ai-interview/{id}/"));
+    let page = reqwest::get(url.clone()).await.unwrap();
+    assert_eq!(page.status(), 200);
+    let access = url
+        .query_pairs()
+        .find(|(k, _)| k == "access")
+        .expect("an access token in the link")
+        .1
+        .into_owned();
+    let credentials = format!("/api/v1/interviews/{id}/credentials");
+    let (status, creds) =
+        bearer_request(base, reqwest::Method::POST, &credentials, &access, None).await;
+    assert_eq!(status, 200, "{creds}");
+    let secret = creds["session_token"]["client_secret"]["value"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (id, access, secret)
+}

@@ -7,8 +7,9 @@ mod skillora;
 use axum::Router;
 
 use super::AppState;
+use crate::config::ServeConfig;
 
 /// Every facade's routes.
-pub(super) fn router() -> Router<AppState> {
-    Router::new().merge(skillora::router())
+pub(super) fn router(config: &ServeConfig) -> Router<AppState> {
+    Router::new().merge(skillora::router(config))
 }

@@ -276,6 +276,21 @@ impl IntegratorStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;
+        // Its recordings are marked; the sweeper removes the files, then the rows.
+        query("UPDATE recordings SET deleted_at = ? WHERE interview_id = ? AND org_id = ? AND deleted_at IS NULL")
+            .bind(to_i64(event.at_ms))
+            .bind(id)
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        // And its result (its answers cascade).
+        query("DELETE FROM interview_results WHERE interview_id = ? AND org_id = ?")
+            .bind(id)
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
         append_event(&mut tx, event).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(true)

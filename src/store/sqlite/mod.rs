@@ -4,6 +4,8 @@
 mod calls;
 mod integrator;
 mod orgs;
+mod recordings;
+mod results;
 #[cfg(test)]
 mod tests;
 

@@ -1,12 +1,16 @@
 //! Seed 000's response shapes: an interview's details, a list item, a message, pagination
-//! and the organization. Viva scores nothing yet, so `score` and `analysis` are null and the
-//! assessment objects empty; it records no video, and no audio files yet.
+//! and the organization. The assessment fields come from the interview's stored result
+//! (`score`, `analysis`, `weak_areas`, `strong_areas`, `key_area_assessments`; per message
+//! `score`, `analysis`, `ideal_answer`): null (or `{}`) while there is none, and when it has no
+//! scores (no model, nothing transcribed). `learning_resources` stays `{}`: nothing suggests
+//! any. It records no video.
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::create::Fields;
+use crate::assess::{Area, Assessment};
 use crate::interview::{Interview, Status, rfc3339};
-use crate::store::{Organization, Role, TranscriptItem, User};
+use crate::store::{InterviewResult, Organization, Role, TranscriptItem, User};
 
 /// An interview as this API shows it: the stored interview, its own fields (none for an
 /// interview made through the native API) and when the candidate first joined.
@@ -14,6 +18,8 @@ pub(super) struct View {
     pub(super) interview: Interview,
     pub(super) fields: Option<Fields>,
     pub(super) joined_at_ms: Option<u64>,
+    /// Its assessment, when one is stored.
+    pub(super) assessment: Option<Assessment>,
 }
 
 impl View {
@@ -23,7 +29,44 @@ impl View {
             interview,
             fields,
             joined_at_ms,
+            assessment: None,
         }
+    }
+
+    /// With the interview's stored result, if any.
+    pub(super) fn with_result(mut self, result: Option<InterviewResult>) -> Self {
+        self.assessment = result.and_then(|r| r.assessment);
+        self
+    }
+
+    /// The seed's assessment fields, from the stored result.
+    fn assessment_json(&self) -> Value {
+        let a = self.assessment.as_ref();
+        let areas = |pick: fn(&Assessment) -> &[Area]| -> Value {
+            let by_name: Map<String, Value> = a
+                .map(pick)
+                .unwrap_or_default()
+                .iter()
+                .map(|x| (x.area.clone(), json!(x.detail)))
+                .collect();
+            Value::Object(by_name)
+        };
+        let key_areas: Map<String, Value> = a
+            .map(|a| a.key_areas.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .map(|k| {
+                let v = json!({ "score": k.score, "assessment": k.assessment });
+                (k.area.clone(), v)
+            })
+            .collect();
+        json!({
+            "score": a.and_then(|a| a.overall_score),
+            "analysis": a.and_then(|a| a.feedback.clone()),
+            "weak_areas": areas(|a| &a.weak_areas),
+            "strong_areas": areas(|a| &a.strengths),
+            "key_area_assessments": key_areas,
+        })
     }
 
     /// The seed's status: UNATTEMPTED, IN_PROGRESS, COMPLETED or INCOMPLETE.
@@ -37,22 +80,17 @@ impl View {
         let mut out = json!({
             "id": i.id,
             "user": i.user_id,
-            "score": null,
             "status": self.status(),
             "created_at": rfc3339(i.started_at_ms),
             "started_at": self.joined_at_ms.map(rfc3339),
             "ended_at": i.completed_at_ms.map(rfc3339),
-            "analysis": null,
             "learning_resources": {},
-            "weak_areas": {},
-            "strong_areas": {},
-            "key_area_assessments": {},
             "questions": i.questions,
         });
-        let fields = self.fields_json();
-        out.as_object_mut()
-            .expect("an object")
-            .extend(fields.as_object().expect("an object").clone());
+        let object = out.as_object_mut().expect("an object");
+        for extra in [self.assessment_json(), self.fields_json()] {
+            object.extend(extra.as_object().expect("an object").clone());
+        }
         out
     }
 
@@ -60,6 +98,7 @@ impl View {
     pub(super) fn list_item(&self, user: Option<&User>) -> Value {
         let i = &self.interview;
         let f = self.fields_json();
+        let a = self.assessment_json();
         json!({
             "id": i.id,
             "user": {
@@ -68,7 +107,7 @@ impl View {
                 "first_name": null,
                 "last_name": null,
             },
-            "score": null,
+            "score": a["score"],
             "status": self.status(),
             "created_at": rfc3339(i.started_at_ms),
             "started_at": self.joined_at_ms.map(rfc3339),
@@ -78,9 +117,9 @@ impl View {
             "difficulty_level": f["difficulty_level"],
             "topic": f["topic"],
             "behavioral_topic": f["behavioral_topic"],
-            "weak_areas": {},
-            "strong_areas": {},
-            "key_area_assessments": {},
+            "weak_areas": a["weak_areas"],
+            "strong_areas": a["strong_areas"],
+            "key_area_assessments": a["key_area_assessments"],
             "learning_resources": {},
         })
     }
@@ -119,9 +158,15 @@ pub(super) fn core_statuses(seed: &str) -> Vec<Status> {
 }
 
 /// One transcript item as a message. `content` is what was said when it is known, else ""
-/// (a candidate's answer has no text without a transcriber: nothing is invented).
-pub(super) fn message(item: &TranscriptItem, interview_id: &str) -> Value {
+/// (a candidate's answer has no text without a transcriber: nothing is invented); `score`,
+/// `analysis` and `ideal_answer` are the judgement of a candidate's turn in `assessment`.
+pub(super) fn message(
+    item: &TranscriptItem,
+    interview_id: &str,
+    assessment: Option<&Assessment>,
+) -> Value {
     let content = item.text.as_deref().unwrap_or_default();
+    let judged = assessment.and_then(|a| a.answer(&item.item_id));
     json!({
         "id": item.item_id,
         "mock_assessment": interview_id,
@@ -132,9 +177,9 @@ pub(super) fn message(item: &TranscriptItem, interview_id: &str) -> Value {
         "content": content,
         "html_content": format!("<p>{}</p>", escape_html(content)),
         "role": match item.role { Role::User => "user", Role::Assistant => "assistant" },
-        "analysis": null,
-        "score": null,
-        "ideal_answer": null,
+        "analysis": judged.and_then(|j| j.analysis.clone()),
+        "score": judged.and_then(|j| j.score),
+        "ideal_answer": judged.and_then(|j| j.ideal_answer.clone()),
     })
 }
 
@@ -210,7 +255,7 @@ mod tests {
             truncated_at_ms: None,
             at_ms: 1_672_574_400_000,
         };
-        let m = message(&item, "i1");
+        let m = message(&item, "i1", None);
         assert_eq!(
             (m["content"].as_str(), m["html_content"].as_str()),
             (Some(""), Some("<p></p>"))
@@ -221,7 +266,7 @@ mod tests {
         );
         item.role = Role::Assistant;
         item.text = Some("Is <b> & \"x\" ok?".into());
-        let m = message(&item, "i1");
+        let m = message(&item, "i1", None);
         assert_eq!(
             m["html_content"],
             "<p>Is &lt;b&gt; &amp; &quot;x&quot; ok?</p>"
@@ -230,6 +275,68 @@ mod tests {
         assert!(
             m["audio_url"].is_null() && m["video_presigned_url"].is_null() && m["score"].is_null()
         );
+    }
+
+    #[test]
+    fn a_stored_result_fills_the_assessment_fields() {
+        use crate::assess::{AnswerAssessment, KeyArea};
+        let interview = Interview {
+            id: "i1".into(),
+            org_id: "org_a".into(),
+            user_id: "u1".into(),
+            template_id: "t1".into(),
+            status: Status::Completed,
+            started_at_ms: 1_672_574_400_000,
+            completed_at_ms: Some(1_672_574_500_000),
+            progress_data: Interview::initial_progress(),
+            questions: vec!["Q1?".into()],
+            context: None,
+        };
+        let empty = View::new(interview.clone(), None).details();
+        assert!(empty["score"].is_null() && empty["analysis"].is_null());
+        assert_eq!(empty["weak_areas"], json!({}));
+        let area = |name: &str| Area {
+            area: name.into(),
+            detail: format!("{name} detail"),
+        };
+        let assessment = Assessment {
+            overall_score: Some(81.0),
+            answers: vec![AnswerAssessment {
+                item_id: "item_u".into(),
+                score: Some(77.0),
+                analysis: Some("Clear.".into()),
+                ideal_answer: Some("Trade-offs.".into()),
+            }],
+            strengths: vec![area("Clarity")],
+            weak_areas: vec![area("Depth")],
+            key_areas: vec![KeyArea {
+                area: "Communication".into(),
+                score: Some(90.0),
+                assessment: "Fluent.".into(),
+            }],
+            feedback: Some("Good overall.".into()),
+            ..Assessment::default()
+        };
+        let mut view = View::new(interview, None);
+        view.assessment = Some(assessment.clone());
+        let d = view.details();
+        assert_eq!((d["score"].as_f64(), d["analysis"].as_str()), (Some(81.0), Some("Good overall.")));
+        assert_eq!(d["weak_areas"], json!({"Depth": "Depth detail"}));
+        assert_eq!(d["strong_areas"], json!({"Clarity": "Clarity detail"}));
+        assert_eq!(d["key_area_assessments"]["Communication"]["score"], 90.0);
+        assert_eq!(view.list_item(None)["score"], 81.0);
+        let item = TranscriptItem {
+            item_id: "item_u".into(),
+            role: Role::User,
+            text: Some("I would shard it.".into()),
+            audio_ms: Some(3_000),
+            truncated_at_ms: None,
+            at_ms: 1,
+        };
+        let m = message(&item, "i1", Some(&assessment));
+        assert_eq!((m["score"].as_f64(), m["ideal_answer"].as_str()), (Some(77.0), Some("Trade-offs.")));
+        let other = TranscriptItem { item_id: "item_a".into(), ..item };
+        assert!(message(&other, "i1", Some(&assessment))["score"].is_null());
     }
 
     #[test]

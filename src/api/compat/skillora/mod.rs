@@ -24,8 +24,9 @@ use serde_json::{Value, json};
 use self::create::{FocusArea, INVALID_FOCUS_AREA};
 use self::error::{JsonObject, SkilloraError};
 use self::json::{Page, View};
-use super::super::{AppState, Principal, auth::valid_email};
+use super::super::{AppState, Principal, auth::valid_email, rate_limit, recording_url};
 use crate::clock::unix_ms;
+use crate::config::ServeConfig;
 use crate::interview::{EventKind, Interview, Status, Template};
 use crate::store::{EventsOf, InterviewFilter, StoreError, User};
 
@@ -43,16 +44,35 @@ const INVALID_STATUS: &str =
     "Invalid status. Must be one of: UNATTEMPTED, IN_PROGRESS, COMPLETED, INCOMPLETE";
 const STATUSES: [&str; 4] = ["UNATTEMPTED", "IN_PROGRESS", "COMPLETED", "INCOMPLETE"];
 
-pub(in crate::api) fn router() -> Router<AppState> {
+/// The routes, with the seed's usage limits: 10 MB per request, and `--rate-limit-per-minute`
+/// (the seed's 100) requests per minute per API key or token ([`rate_limit`]: 429 with
+/// `Retry-After` and `RateLimit-*` headers).
+pub(in crate::api) fn router(config: &ServeConfig) -> Router<AppState> {
     let mut router = Router::new();
     for slash in ["", "/"] {
         router = router
             .route(&format!("{BASE}{slash}"), get(list).post(create))
             .route(&format!("{BASE}/{{id}}{slash}"), get(fetch).delete(remove))
-            .route(&format!("{BASE}/{{id}}/messages{slash}"), get(messages))
-            .route(&format!("{EMBED}/{{id}}{slash}"), get(embed));
+            .route(&format!("{EMBED}/{{id}}{slash}"), get(embed))
+            .route(&format!("{BASE}/{{id}}/messages{slash}"), get(messages));
     }
-    router.layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+    let router = router.layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES));
+    match rate_limit::KeyedLimit::per_minute(config.rate_limit_per_minute) {
+        None => router,
+        Some(limit) => router.layer(axum::middleware::from_fn_with_state(
+            rate_limit::RateLimited::new(limit, too_many_requests),
+            rate_limit::enforce,
+        )),
+    }
+}
+
+/// The 429 of a caller over its limit, `{"error"}` (the middleware adds `Retry-After`).
+fn too_many_requests(limit: u32, retry_after_secs: u64) -> Response {
+    let message = format!(
+        "Rate limit exceeded: {limit} requests per minute per API key or token. \
+         Retry in {retry_after_secs} s."
+    );
+    SkilloraError::new(StatusCode::TOO_MANY_REQUESTS, message).into_response()
 }
 
 /// The caller, with the core's rules: an API key acts for its organization, a user's JWT as
@@ -195,6 +215,8 @@ async fn list(
     let mut results = Vec::new();
     for view in page.slice_mut(&mut matching) {
         view.joined_at_ms = joined_at(&state, &view.interview.id).await?;
+        view.assessment = (state.store.result(&caller.org_id, &view.interview.id).await?)
+            .and_then(|r| r.assessment);
         let user_id = &view.interview.user_id;
         if !users.contains_key(user_id) {
             users.insert(user_id.clone(), state.store.user(user_id).await?);
@@ -216,7 +238,8 @@ async fn fetch(
 ) -> Result<Json<Value>, SkilloraError> {
     let interview = find(&state, &caller, &id).await?;
     let joined = joined_at(&state, &id).await?;
-    Ok(Json(View::new(interview, joined).details()))
+    let result = state.store.result(&caller.org_id, &id).await?;
+    Ok(Json(View::new(interview, joined).with_result(result).details()))
 }
 
 /// `DELETE /v1/partners/mock-interviews/{id}/`: 200 with a JSON body (the seed's SDK reads
@@ -241,16 +264,33 @@ async fn remove(
 async fn messages(
     State(state): State<AppState>,
     caller: Caller,
+    headers: HeaderMap,
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, SkilloraError> {
     let page = page_of(&query)?;
     find(&state, &caller, &id).await?;
     let items = state.store.interview_items(&caller.org_id, &id).await?;
+    let result = state.store.result(&caller.org_id, &id).await?;
+    let assessment = result.and_then(|r| r.assessment);
+    let recordings = state
+        .store
+        .interview_recordings(&caller.org_id, &id)
+        .await?;
+    let base = public_base(&headers, &state);
     let results: Vec<Value> = page
         .slice(&items)
         .iter()
-        .map(|item| json::message(item, &id))
+        .map(|item| {
+            let mut message = json::message(item, &id, assessment.as_ref());
+            let answer = recordings
+                .iter()
+                .find(|r| r.item_id.as_deref() == Some(item.item_id.as_str()));
+            if let Some(recording) = answer {
+                message["audio_url"] = json!(recording_url(&state, &base, &recording.id));
+            }
+            message
+        })
         .collect();
     Ok(Json(
         json!({ "results": results, "pagination": page.json(items.len()) }),

@@ -1,0 +1,521 @@
+//! Interview results over real HTTP, with a real SQLite file and a fake OpenAI HTTP server
+//! (axum on loopback) that checks every request it gets (model, key, strict JSON schema, the
+//! transcript) and answers from a script: a good assessment is stored and shown by the native
+//! and partner APIs; bad output (not JSON, fields missing, scores out of range) and a hanging
+//! model are retried, then stored as `failed` with a code, the transcript untouched; without a
+//! key, or without a word transcribed, no score is ever made up; a restart picks up what was
+//! left.
+
+mod common;
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode as AxumStatus};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use common::*;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use viva::assess::Limits;
+use viva::call::EndReason;
+use viva::interview::{EventKind, InterviewEvent, Status};
+use viva::server::Running;
+use viva::store::{
+    CallChanges, DEFAULT_ORG_ID, InterviewResult, NewCall, ResultState, Role, TranscriptItem,
+};
+
+const KEY: &str = "sk_test_bootstrap";
+const OPENAI_KEY: &str = "sk-fake-openai";
+const MODEL: &str = "gpt-assess-test";
+const ANSWER: &str = "I split the monolith into three services behind a queue.";
+
+/// What the fake answers to one request.
+#[derive(Debug, Clone)]
+enum Reply {
+    /// A completion whose content is this assessment.
+    Assessment(Value),
+    /// A completion whose content is this text.
+    Content(String),
+    /// This status, with an OpenAI-style error body.
+    Status(u16),
+    /// Never answers.
+    Hang,
+}
+
+#[derive(Clone, Default)]
+struct Script {
+    replies: Arc<Mutex<VecDeque<Reply>>>,
+    /// Every request: its Authorization header and JSON body.
+    requests: Arc<Mutex<Vec<(String, Value)>>>,
+}
+
+/// A fake OpenAI HTTP API at `base` (`http://127.0.0.1:port/v1`).
+struct FakeOpenAi {
+    base: String,
+    script: Script,
+}
+
+impl FakeOpenAi {
+    async fn start() -> Self {
+        let script = Script::default();
+        let app = axum::Router::new()
+            .route("/v1/chat/completions", post(completions))
+            .with_state(script.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}/v1", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Self { base, script }
+    }
+
+    /// Answers the next requests with `replies`, in order (then the last one again).
+    fn script(&self, replies: impl IntoIterator<Item = Reply>) {
+        *self.script.replies.lock().unwrap() = replies.into_iter().collect();
+    }
+
+    fn requests(&self) -> Vec<(String, Value)> {
+        self.script.requests.lock().unwrap().clone()
+    }
+}
+
+async fn completions(State(script): State<Script>, headers: HeaderMap, body: String) -> Response {
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    script.requests.lock().unwrap().push((auth, body));
+    let reply = {
+        let mut replies = script.replies.lock().unwrap();
+        if replies.len() > 1 {
+            replies.pop_front()
+        } else {
+            replies.front().cloned()
+        }
+    };
+    let content = match reply {
+        Some(Reply::Assessment(value)) => value.to_string(),
+        Some(Reply::Content(text)) => text,
+        Some(Reply::Status(code)) => {
+            let status = AxumStatus::from_u16(code).unwrap();
+            let error = json!({"error": {"message": "scripted failure", "type": "server_error"}});
+            return (status, axum::Json(error)).into_response();
+        }
+        Some(Reply::Hang) => std::future::pending().await,
+        None => panic!("the fake OpenAI server has no script"),
+    };
+    axum::Json(json!({
+        "id": "chatcmpl-fake", "object": "chat.completion", "model": MODEL,
+        "choices": [{"index": 0, "finish_reason": "stop",
+                     "message": {"role": "assistant", "content": content, "refusal": null}}],
+    }))
+    .into_response()
+}
+
+/// The assessment the fake's model "writes" for the transcript of [`answered_transcript`].
+fn scripted_assessment() -> Value {
+    json!({
+        "overall_score": 78,
+        "answers": [
+            {"item_id": "item_u1", "score": 82, "analysis": "Concrete and structured.", "ideal_answer": "Also the trade-offs of a queue."},
+            {"item_id": "item_u2", "score": 99, "analysis": "Invented.", "ideal_answer": "-"},
+        ],
+        "strengths": [{"area": "Architecture", "detail": "Knows service boundaries."}],
+        "weak_areas": [{"area": "Metrics", "detail": "Gave no numbers."}],
+        "key_areas": [{"area": "Communication", "score": 85, "assessment": "Clear."}],
+        "feedback": "A clear, concrete answer; quantify the impact next time.",
+        "recommendation": "hire",
+    })
+}
+
+/// A server whose assessments go to `fake` (with a key), or to no model at all.
+async fn server(fake: Option<&FakeOpenAi>, timeout: Duration) -> Running {
+    server_in(test_config(), fake, timeout).await
+}
+
+async fn server_in(
+    mut config: viva::config::ServeConfig,
+    fake: Option<&FakeOpenAi>,
+    timeout: Duration,
+) -> Running {
+    if let Some(fake) = fake {
+        config.openai_api_key = Some(OPENAI_KEY.into());
+        config.openai_api_base = fake.base.clone();
+        config.assess_model = MODEL.into();
+    }
+    config.upstream = Some(viva::config::UpstreamKind::Local);
+    config.assess_limits = Limits {
+        timeout,
+        attempts: 3,
+        backoff: Duration::from_millis(20),
+        concurrency: 2,
+    };
+    start_server(config).await
+}
+
+fn item(id: &str, role: Role, text: Option<&str>, audio_ms: Option<u32>) -> TranscriptItem {
+    TranscriptItem {
+        item_id: id.into(),
+        role,
+        text: text.map(str::to_owned),
+        audio_ms,
+        truncated_at_ms: None,
+        at_ms: 1_700_000_000_000,
+    }
+}
+
+/// Two questions: the first answered in words, the second answered with speech nobody
+/// transcribed; then the closing line.
+fn answered_transcript() -> Vec<TranscriptItem> {
+    vec![
+        item("item_a1", Role::Assistant, Some("Tell me about a system you changed."), None),
+        item("item_u1", Role::User, Some(ANSWER), Some(6_000)),
+        item("item_a2", Role::Assistant, Some("What would you do differently?"), None),
+        item("item_u2", Role::User, None, Some(2_500)),
+        item("item_a3", Role::Assistant, Some("Thank you, goodbye!"), None),
+    ]
+}
+
+/// The transcript the local engine leaves: the interviewer's words, the candidate's speech
+/// without text.
+fn untranscribed() -> Vec<TranscriptItem> {
+    vec![
+        item("item_a1", Role::Assistant, Some("Tell me about yourself."), None),
+        item("item_u1", Role::User, None, Some(4_000)),
+    ]
+}
+
+/// A call of interview `id` that joined, asked two questions and ended a minute later, with
+/// `items`, written as the call service writes it.
+async fn record_call(server: &Running, id: &str, items: Vec<TranscriptItem>) {
+    let store = &server.state.store;
+    let call_id = viva::ids::new_id("rtc_");
+    let t0 = 1_700_000_000_000;
+    store
+        .call_started(&NewCall {
+            call_id: &call_id,
+            secret_id: "cs_test",
+            org_id: DEFAULT_ORG_ID,
+            interview_id: Some(id),
+            at_ms: t0,
+        })
+        .await
+        .unwrap();
+    let event = |at_ms, kind| InterviewEvent {
+        call_id: Some(call_id.clone()),
+        interview_id: Some(id.to_owned()),
+        org_id: Some(DEFAULT_ORG_ID.into()),
+        at_ms,
+        kind,
+    };
+    let asked = |i| EventKind::QuestionAsked {
+        question_index: i,
+        question_count: 5,
+    };
+    let changes = CallChanges {
+        items,
+        events: vec![
+            event(t0, EventKind::Joined),
+            event(t0 + 10, asked(0)),
+            event(t0 + 20_000, asked(1)),
+            event(
+                t0 + 60_000,
+                EventKind::Ended {
+                    reason: EndReason::Hangup,
+                },
+            ),
+        ],
+        ended: Some((EndReason::Hangup, t0 + 60_000)),
+    };
+    store.record_call(&call_id, &changes).await.unwrap();
+}
+
+/// A new interview of the default organization (through the API), with a recorded call.
+async fn interview_with(server: &Running, items: Vec<TranscriptItem>) -> String {
+    let base = base_url(server.addr);
+    let (_, templates) = bearer_request(&base, Method::GET, "/api/v1/templates", KEY, None).await;
+    let body = json!({"template_id": templates[0]["id"], "email": "ada@example.com", "context": "Backend team"});
+    let (s, interview) =
+        bearer_request(&base, Method::POST, "/api/v1/interviews/", KEY, Some(body)).await;
+    assert_eq!(s, StatusCode::CREATED, "{interview}");
+    let id = interview["id"].as_str().unwrap().to_owned();
+    record_call(server, &id, items).await;
+    id
+}
+
+/// Ends the interview `id` as `status`, as the lifecycle does.
+async fn end(server: &Running, id: &str, status: Status) {
+    let store = &server.state.store;
+    let mut interview = store.interview(DEFAULT_ORG_ID, id).await.unwrap().unwrap();
+    interview.status = status;
+    interview.completed_at_ms = (status == Status::Completed).then(viva::clock::unix_ms);
+    server.state.interviews.save(&interview).await.unwrap();
+}
+
+/// `GET /api/v1/interviews/{id}/results` until its state is done, unavailable or failed (at
+/// most 60 s: the model's answers come asynchronously).
+async fn final_result(server: &Running, id: &str) -> Value {
+    let base = base_url(server.addr);
+    let path = format!("/api/v1/interviews/{id}/results");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (s, result) = bearer_request(&base, Method::GET, &path, KEY, None).await;
+        assert_eq!(s, StatusCode::OK, "{result}");
+        if ["done", "unavailable", "failed"].contains(&result["state"].as_str().unwrap()) {
+            return result;
+        }
+        assert!(Instant::now() < deadline, "no final result: {result}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn check_request(auth: &str, body: &Value) {
+    assert_eq!(auth, format!("Bearer {OPENAI_KEY}"));
+    assert_eq!(body["model"], MODEL);
+    let format = &body["response_format"];
+    assert_eq!(format["type"], "json_schema", "{body}");
+    assert_eq!(format["json_schema"]["strict"], true, "{body}");
+    assert_eq!(format["json_schema"]["schema"], viva::assess::schema());
+    let prompt = body["messages"].to_string();
+    assert!(prompt.contains(ANSWER), "the transcript is sent: {prompt}");
+    assert!(prompt.contains("[item_u1] candidate:"), "{prompt}");
+    assert!(prompt.contains("[item_u2] candidate: (spoke for 2.5 s; not transcribed)"), "{prompt}");
+    assert!(prompt.contains("Backend team"), "the context: {prompt}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scripted_assessment_is_stored_and_shown_by_both_apis() {
+    let fake = FakeOpenAi::start().await;
+    fake.script([Reply::Assessment(scripted_assessment())]);
+    let server = server(Some(&fake), Duration::from_secs(30)).await;
+    let base = base_url(server.addr);
+    let id = interview_with(&server, answered_transcript()).await;
+    let (_, before) = bearer_request(
+        &base,
+        Method::GET,
+        &format!("/api/v1/interviews/{id}/results"),
+        KEY,
+        None,
+    )
+    .await;
+    assert_eq!(before["state"], "not_ready", "{before}");
+    assert!(before["overall_score"].is_null());
+
+    end(&server, &id, Status::Completed).await;
+    let result = final_result(&server, &id).await;
+    assert_eq!(result["state"], "done", "{result}");
+    assert_eq!((result["attempts"].as_u64(), result["model"].as_str()), (Some(1), Some(MODEL)));
+    assert_eq!(result["overall_score"], 78.0);
+    assert_eq!(result["recommendation"], "hire");
+    assert_eq!(result["weak_areas"][0]["area"], "Metrics");
+    let answers = result["answers"].as_array().unwrap();
+    assert_eq!(answers.len(), 2, "{result}");
+    assert_eq!((answers[0]["item_id"].as_str(), answers[0]["score"].as_f64()), (Some("item_u1"), Some(82.0)));
+    assert_eq!(answers[1]["item_id"], "item_u2");
+    assert!(answers[1]["score"].is_null(), "untranscribed: the model's 99 is not kept");
+    assert_eq!(
+        result["measured"],
+        json!({"duration_ms": 60_000, "questions_asked": 2, "questions_answered": 2, "talk_time_ms": 8_500})
+    );
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 1);
+    check_request(&requests[0].0, &requests[0].1);
+
+    // The partner API shows it too.
+    let partner = format!("/v1/partners/mock-interviews/{id}/");
+    let (s, details) = bearer_request(&base, Method::GET, &partner, KEY, None).await;
+    assert_eq!(s, StatusCode::OK, "{details}");
+    assert_eq!(details["score"], 78.0);
+    assert_eq!(details["analysis"], scripted_assessment()["feedback"]);
+    assert_eq!(details["weak_areas"], json!({"Metrics": "Gave no numbers."}));
+    assert_eq!(details["strong_areas"]["Architecture"], "Knows service boundaries.");
+    let (_, messages) = bearer_request(&base, Method::GET, &format!("{partner}messages/"), KEY, None).await;
+    let by_id = |wanted: &str| {
+        messages["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == wanted)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(by_id("item_u1")["score"], 82.0);
+    assert_eq!(by_id("item_u1")["ideal_answer"], "Also the trade-offs of a queue.");
+    assert!(by_id("item_u2")["score"].is_null() && by_id("item_a1")["score"].is_null());
+    let (_, list) = bearer_request(&base, Method::GET, "/v1/partners/mock-interviews/", KEY, None).await;
+    assert_eq!(list["results"][0]["score"], 78.0, "{list}");
+
+    // Deleting the interview deletes its result.
+    let (s, _) = bearer_request(&base, Method::DELETE, &format!("/api/v1/interviews/{id}"), KEY, None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert_eq!(server.state.store.result(DEFAULT_ORG_ID, &id).await.unwrap(), None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_output_is_retried_then_failed_with_a_code_and_nothing_is_lost() {
+    let fake = FakeOpenAi::start().await;
+    let mut missing = scripted_assessment();
+    missing.as_object_mut().unwrap().remove("overall_score");
+    let mut out_of_range = scripted_assessment();
+    out_of_range["overall_score"] = json!(780);
+    fake.script([
+        Reply::Content("The candidate did great!".into()),
+        Reply::Assessment(missing),
+        Reply::Assessment(out_of_range),
+    ]);
+    let server = server(Some(&fake), Duration::from_secs(30)).await;
+    let base = base_url(server.addr);
+    let id = interview_with(&server, answered_transcript()).await;
+    end(&server, &id, Status::Incomplete).await;
+    let result = final_result(&server, &id).await;
+    assert_eq!(result["state"], "failed", "{result}");
+    assert_eq!(result["reason"], "model_output_invalid");
+    assert_eq!(result["attempts"], 3);
+    assert!(result["error"].as_str().unwrap().contains("between 0 and 100"), "{result}");
+    assert!(result["overall_score"].is_null() && result["answers"] == json!([]));
+    assert_eq!(fake.requests().len(), 3);
+    // Nothing lost: the transcript is all there.
+    let (_, messages) = bearer_request(&base, Method::GET, &format!("/v1/partners/mock-interviews/{id}/messages/"), KEY, None).await;
+    assert_eq!(messages["pagination"]["total"], 5, "{messages}");
+    assert!(messages["results"][1]["score"].is_null());
+
+    // Saved as ended again, it is retried: a failing server, then a good answer.
+    fake.script([Reply::Status(503), Reply::Assessment(scripted_assessment())]);
+    end(&server, &id, Status::Completed).await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let result = loop {
+        let result = final_result(&server, &id).await;
+        if result["state"] == "done" {
+            break result;
+        }
+        assert!(Instant::now() < deadline, "never retried: {result}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!((result["attempts"].as_u64(), result["reason"].clone()), (Some(2), Value::Null));
+    assert_eq!(result["overall_score"], 78.0);
+    assert_eq!(fake.requests().len(), 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hanging_model_times_out_and_the_result_says_so() {
+    let fake = FakeOpenAi::start().await;
+    fake.script([Reply::Hang]);
+    let server = server(Some(&fake), Duration::from_millis(500)).await;
+    let id = interview_with(&server, answered_transcript()).await;
+    end(&server, &id, Status::Completed).await;
+    let result = final_result(&server, &id).await;
+    assert_eq!(result["state"], "failed", "{result}");
+    assert_eq!((result["reason"].as_str(), result["attempts"].as_u64()), (Some("model_timeout"), Some(3)));
+    assert!(result["overall_score"].is_null());
+    assert_eq!(fake.requests().len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_key_there_are_no_scores_only_what_was_measured() {
+    let server = server(None, Duration::from_secs(30)).await;
+    let base = base_url(server.addr);
+    // Even with words in the transcript: no model, no judgement.
+    let id = interview_with(&server, answered_transcript()).await;
+    end(&server, &id, Status::Completed).await;
+    let result = final_result(&server, &id).await;
+    assert_eq!(result["state"], "unavailable", "{result}");
+    assert_eq!(result["reason"], "assessment_unavailable");
+    assert_eq!((result["model"].clone(), result["attempts"].as_u64()), (Value::Null, Some(0)));
+    assert!(result["overall_score"].is_null() && result["recommendation"].is_null());
+    assert!(result["feedback"].is_null() && result["weak_areas"] == json!([]));
+    let answers = result["answers"].as_array().unwrap();
+    assert_eq!(answers.len(), 2);
+    assert!(answers.iter().all(|a| a["score"].is_null() && a["analysis"].is_null()));
+    assert_eq!(result["measured"]["talk_time_ms"], 8_500);
+    assert_eq!(result["measured"]["duration_ms"], 60_000);
+    assert_eq!(result["measured"]["questions_answered"], 2);
+    let (_, details) = bearer_request(&base, Method::GET, &format!("/v1/partners/mock-interviews/{id}"), KEY, None).await;
+    assert!(details["score"].is_null() && details["analysis"].is_null(), "{details}");
+    assert_eq!(details["weak_areas"], json!({}));
+
+    // A cancelled interview is not assessed.
+    let id = interview_with(&server, untranscribed()).await;
+    end(&server, &id, Status::Cancelled).await;
+    let (_, result) = bearer_request(&base, Method::GET, &format!("/api/v1/interviews/{id}/results"), KEY, None).await;
+    assert_eq!(result["state"], "not_ready", "{result}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_transcribed_is_never_sent_to_the_model() {
+    let fake = FakeOpenAi::start().await;
+    fake.script([Reply::Assessment(scripted_assessment())]);
+    let server = server(Some(&fake), Duration::from_secs(30)).await;
+    let id = interview_with(&server, untranscribed()).await;
+    end(&server, &id, Status::Completed).await;
+    let result = final_result(&server, &id).await;
+    assert_eq!(result["state"], "unavailable", "{result}");
+    assert_eq!(result["reason"], "no_transcript");
+    assert!(result["overall_score"].is_null());
+    assert_eq!(result["answers"][0]["item_id"], "item_u1");
+    assert!(result["answers"][0]["score"].is_null());
+    assert_eq!(result["measured"]["talk_time_ms"], 4_000);
+    assert!(fake.requests().is_empty(), "{:?}", fake.requests());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_call_on_the_local_engine_ends_with_an_unavailable_result() {
+    let server = server(None, Duration::from_secs(30)).await;
+    let base = base_url(server.addr);
+    let (_, templates) = bearer_request(&base, Method::GET, "/api/v1/templates", KEY, None).await;
+    let body = json!({"template_id": templates[0]["id"], "email": "grace@example.com"});
+    let (_, interview) = bearer_request(&base, Method::POST, "/api/v1/interviews/", KEY, Some(body)).await;
+    let id = interview["id"].as_str().unwrap().to_owned();
+    let (_, creds) = bearer_request(&base, Method::POST, &format!("/api/v1/interviews/{id}/credentials"), KEY, None).await;
+    let secret = creds["session_token"]["client_secret"]["value"].as_str().unwrap().to_owned();
+    let peer = connected_call(server.addr, &secret).await;
+    peer.hangup().await.unwrap();
+    // The lifecycle makes it incomplete; the assessor then stores what it measured.
+    let result = final_result(&server, &id).await;
+    assert_eq!((result["state"].as_str(), result["reason"].as_str()), (Some("unavailable"), Some("assessment_unavailable")), "{result}");
+    assert!(result["overall_score"].is_null());
+    assert!(result["measured"]["duration_ms"].is_u64(), "the call joined and ended: {result}");
+    assert_eq!(result["measured"]["talk_time_ms"], 0, "the candidate never spoke");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_picks_up_interviews_left_without_a_result() {
+    let fake = FakeOpenAi::start().await;
+    fake.script([Reply::Assessment(scripted_assessment())]);
+    let config = test_config();
+    // A first run: two interviews end while no model answers (none configured), one of them
+    // with a result left pending as if the server stopped mid-assessment.
+    let first = server_in(config.clone(), None, Duration::from_secs(30)).await;
+    let never = interview_with(&first, answered_transcript()).await;
+    let pending = interview_with(&first, answered_transcript()).await;
+    for id in [&never, &pending] {
+        let mut interview = first.state.store.interview(DEFAULT_ORG_ID, id).await.unwrap().unwrap();
+        interview.status = Status::Completed;
+        // Straight to the store: no event, so the first run's assessor never hears of them.
+        let event = InterviewEvent::of_interview(DEFAULT_ORG_ID, id, 1, EventKind::Updated { status: Status::Completed });
+        first.state.store.update_interview(&interview, &event).await.unwrap();
+    }
+    let left = InterviewResult {
+        org_id: DEFAULT_ORG_ID.into(),
+        interview_id: pending.clone(),
+        state: ResultState::Pending,
+        reason: None,
+        error: None,
+        attempts: 1,
+        model: Some(MODEL.into()),
+        transcript_digest: String::new(),
+        assessment: None,
+        updated_at_ms: 1,
+    };
+    assert!(first.state.store.save_result(&left).await.unwrap());
+
+    // The second run, with a model, on the same data.
+    let second = server_in(config, Some(&fake), Duration::from_secs(30)).await;
+    for id in [&never, &pending] {
+        let result = final_result(&second, id).await;
+        assert_eq!((result["state"].as_str(), result["overall_score"].as_f64()), (Some("done"), Some(78.0)), "{result}");
+    }
+    assert_eq!(fake.requests().len(), 2);
+}
