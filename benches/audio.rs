@@ -7,6 +7,8 @@ use std::hint::black_box;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use viva::audio::synth::{OwnedPacket, PacketiseOptions, packetise, speech_like};
 use viva::audio::{Inbound, InboundConfig, Outbound, OutboundConfig, RtpPacket};
+use viva::recording::ogg_opus::OggOpusWriter;
+use viva::recording::window::{PacketWindow, TimedPacket};
 
 /// Ten seconds of speech-like audio as a browser would send it: 500 Opus packets.
 fn speech_packets() -> Vec<OwnedPacket> {
@@ -155,5 +157,62 @@ fn outbound(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, inbound, outbound);
+/// What recording adds per packet: the inbound path keeping the packet for the recorder (the
+/// reader's share, beside `inbound_20ms/viva_direct_24k`), and the recorder task's work on it
+/// (the copy sent to it, the answer window, the whole call's Ogg pages; disk writes excluded).
+fn recording(c: &mut Criterion) {
+    let packets = speech_packets();
+    let mut group = c.benchmark_group("recording_20ms");
+    group.bench_function("viva_direct_24k_keeping_packets", |b| {
+        let config = InboundConfig {
+            keep_packets: true,
+            ..Default::default()
+        };
+        let mut inbound = Inbound::new(config).unwrap();
+        let mut stream = Stream {
+            packets: &packets,
+            index: 0,
+        };
+        b.iter(|| {
+            inbound.push(stream.next());
+            while let Some(event) = inbound.poll() {
+                black_box(event);
+            }
+            inbound.take_packets(|kept| {
+                black_box(kept);
+            });
+        });
+    });
+    group.bench_function("recorder_per_packet", |b| {
+        let mut window = PacketWindow::default();
+        let mut whole = OggOpusWriter::new(1, 0);
+        let mut i = 0u64;
+        b.iter(|| {
+            let payload = &packets[i as usize % packets.len()].payload;
+            let packet = TimedPacket {
+                start_ticks: i * 960,
+                duration_ticks: 960,
+                payload: bytes::Bytes::copy_from_slice(payload),
+            };
+            whole.push(&packet.payload, 960);
+            black_box(whole.take_bytes());
+            window.push(packet);
+            i += 1;
+        });
+    });
+    group.bench_function("cut_10s_answer", |b| {
+        let mut window = PacketWindow::default();
+        for (i, p) in packets.iter().enumerate() {
+            window.push(TimedPacket {
+                start_ticks: i as u64 * 960,
+                duration_ticks: 960,
+                payload: bytes::Bytes::copy_from_slice(&p.payload),
+            });
+        }
+        b.iter(|| black_box(window.cut("item", 0, 9_980, 1)));
+    });
+    group.finish();
+}
+
+criterion_group!(benches, inbound, outbound, recording);
 criterion_main!(benches);

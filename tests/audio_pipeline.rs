@@ -705,3 +705,42 @@ fn outbound_resamples_rates_libopus_cannot_take() {
         assert!(corr > 0.98, "{rate} Hz: correlation {corr:.4}");
     }
 }
+
+#[test]
+fn kept_packets_sit_where_their_audio_is_on_the_output_timeline() {
+    let source = speech_like(48_000, SECOND_48K, 9);
+    let mut packets = packetise(&source, &PacketiseOptions::default()).unwrap();
+    // 500 ms of DTX after packet 24, and packets 10 and 11 swapped (reordered on the way).
+    for p in &mut packets[25..] {
+        p.timestamp += 24_000;
+    }
+    packets[25].marker = true;
+    packets.swap(10, 11);
+    let config = InboundConfig {
+        keep_packets: true,
+        ..inbound_24k()
+    };
+    let mut inbound = Inbound::new(config).unwrap();
+    let mut kept = Vec::new();
+    for packet in &packets {
+        inbound.push(packet.as_rtp());
+        while inbound.poll().is_some() {}
+        inbound.take_packets(|k| kept.push((k.start_ticks, k.duration_ticks, k.payload.to_vec())));
+    }
+    inbound.flush();
+    inbound.take_packets(|k| kept.push((k.start_ticks, k.duration_ticks, k.payload.to_vec())));
+    assert_eq!(kept.len(), packets.len(), "every decoded packet is kept once");
+    let mut in_order = packets.clone();
+    in_order.swap(10, 11);
+    for (i, ((start, duration, payload), sent)) in kept.iter().zip(&in_order).enumerate() {
+        let gap = if i >= 25 { 24_000 } else { 0 };
+        assert_eq!(*start, i as u64 * 960 + gap, "packet {i} starts where its audio does");
+        assert_eq!(*duration, 960);
+        assert_eq!(payload, &sent.payload, "packet {i} as received, in order");
+    }
+    let mut none = Inbound::new(inbound_24k()).unwrap();
+    none.push(packets[0].as_rtp());
+    let mut any = false;
+    none.take_packets(|_| any = true);
+    assert!(!any, "nothing is kept unless asked");
+}
