@@ -17,7 +17,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the server: the API, the candidate page and the media.
-    Serve(ServeConfig),
+    Serve(Box<ServeConfig>),
     /// Manage integrators' API keys (stored hashed in the data directory's database).
     Keys {
         /// Where Viva keeps its files.
@@ -46,7 +46,7 @@ async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt().with_env_filter(filter).init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve(config) => serve(config).await,
+        Command::Serve(config) => serve(*config).await,
         Command::Keys { data_dir, command } => {
             admin_command("keys", &data_dir, |store| {
                 Box::pin(async move { admin::keys(store, command).await })

@@ -164,6 +164,12 @@ async fn an_answer_is_recorded_served_signed_and_removed_with_its_interview() {
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     let body: Value = refused.json().await.unwrap();
     assert_eq!(body["error"]["code"], "recording_link_invalid");
+    let rec_id = audio_url.rsplit('/').next().unwrap().split('.').next().unwrap();
+    let expired = format!("{base}{}", server.state.recording_urls.sign(rec_id, 1));
+    let refused = reqwest::get(&expired).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "recording_link_expired");
     let unsigned = audio_url.split('?').next().unwrap().to_owned();
     assert_eq!(
         reqwest::get(&unsigned).await.unwrap().status(),

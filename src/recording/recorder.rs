@@ -227,9 +227,7 @@ impl WholeCall {
     async fn finish(mut self) -> Option<(String, PathBuf, u64, u64)> {
         let duration_ticks = self.writer.duration_ticks();
         let rest = std::mem::replace(&mut self.writer, OggOpusWriter::new(0, 0)).finish();
-        if self.next_ticks.is_none() {
-            return None; // no audio at all
-        }
+        self.next_ticks?; // no audio at all: nothing to keep
         self.write(&rest).await;
         let mut file = self.file.take()?;
         if let Err(error) = file.flush().await {
