@@ -244,6 +244,11 @@ pub struct ServeConfig {
     #[arg(long, env = "VIVA_RECORDING_RETENTION_DAYS", default_value_t = 0)]
     pub recording_retention_days: u32,
 
+    /// How long an interview link (the partner API's `interview_url`) may be opened, in
+    /// seconds (default 7 days). Its token only joins that interview.
+    #[arg(long, env = "VIVA_JOIN_LINK_TTL", default_value_t = 7 * 86_400)]
+    pub join_link_ttl: u64,
+
     /// How long a recording URL handed out stays valid, in seconds.
     #[arg(long, env = "VIVA_RECORDING_URL_TTL", default_value_t = 3_600)]
     pub recording_url_ttl: u64,
@@ -332,6 +337,7 @@ impl ServeConfig {
             recordings: true,
             recording_retention_days: 0,
             recording_url_ttl: 3_600,
+            join_link_ttl: 7 * 86_400,
             rate_limit_per_minute: 100,
         }
     }

@@ -171,11 +171,26 @@ fn item(id: &str, role: Role, text: Option<&str>, audio_ms: Option<u32>) -> Tran
 /// transcribed; then the closing line.
 fn answered_transcript() -> Vec<TranscriptItem> {
     vec![
-        item("item_a1", Role::Assistant, Some("Tell me about a system you changed."), None),
+        item(
+            "item_a1",
+            Role::Assistant,
+            Some("Tell me about a system you changed."),
+            None,
+        ),
         item("item_u1", Role::User, Some(ANSWER), Some(6_000)),
-        item("item_a2", Role::Assistant, Some("What would you do differently?"), None),
+        item(
+            "item_a2",
+            Role::Assistant,
+            Some("What would you do differently?"),
+            None,
+        ),
         item("item_u2", Role::User, None, Some(2_500)),
-        item("item_a3", Role::Assistant, Some("Thank you, goodbye!"), None),
+        item(
+            "item_a3",
+            Role::Assistant,
+            Some("Thank you, goodbye!"),
+            None,
+        ),
     ]
 }
 
@@ -183,7 +198,12 @@ fn answered_transcript() -> Vec<TranscriptItem> {
 /// without text.
 fn untranscribed() -> Vec<TranscriptItem> {
     vec![
-        item("item_a1", Role::Assistant, Some("Tell me about yourself."), None),
+        item(
+            "item_a1",
+            Role::Assistant,
+            Some("Tell me about yourself."),
+            None,
+        ),
         item("item_u1", Role::User, None, Some(4_000)),
     ]
 }
@@ -282,7 +302,10 @@ fn check_request(auth: &str, body: &Value) {
     let prompt = body["messages"].to_string();
     assert!(prompt.contains(ANSWER), "the transcript is sent: {prompt}");
     assert!(prompt.contains("[item_u1] candidate:"), "{prompt}");
-    assert!(prompt.contains("[item_u2] candidate: (spoke for 2.5 s; not transcribed)"), "{prompt}");
+    assert!(
+        prompt.contains("[item_u2] candidate: (spoke for 2.5 s; not transcribed)"),
+        "{prompt}"
+    );
     assert!(prompt.contains("Backend team"), "the context: {prompt}");
 }
 
@@ -307,15 +330,24 @@ async fn a_scripted_assessment_is_stored_and_shown_by_both_apis() {
     end(&server, &id, Status::Completed).await;
     let result = final_result(&server, &id).await;
     assert_eq!(result["state"], "done", "{result}");
-    assert_eq!((result["attempts"].as_u64(), result["model"].as_str()), (Some(1), Some(MODEL)));
+    assert_eq!(
+        (result["attempts"].as_u64(), result["model"].as_str()),
+        (Some(1), Some(MODEL))
+    );
     assert_eq!(result["overall_score"], 78.0);
     assert_eq!(result["recommendation"], "hire");
     assert_eq!(result["weak_areas"][0]["area"], "Metrics");
     let answers = result["answers"].as_array().unwrap();
     assert_eq!(answers.len(), 2, "{result}");
-    assert_eq!((answers[0]["item_id"].as_str(), answers[0]["score"].as_f64()), (Some("item_u1"), Some(82.0)));
+    assert_eq!(
+        (answers[0]["item_id"].as_str(), answers[0]["score"].as_f64()),
+        (Some("item_u1"), Some(82.0))
+    );
     assert_eq!(answers[1]["item_id"], "item_u2");
-    assert!(answers[1]["score"].is_null(), "untranscribed: the model's 99 is not kept");
+    assert!(
+        answers[1]["score"].is_null(),
+        "untranscribed: the model's 99 is not kept"
+    );
     assert_eq!(
         result["measured"],
         json!({"duration_ms": 60_000, "questions_asked": 2, "questions_answered": 2, "talk_time_ms": 8_500})
@@ -330,9 +362,22 @@ async fn a_scripted_assessment_is_stored_and_shown_by_both_apis() {
     assert_eq!(s, StatusCode::OK, "{details}");
     assert_eq!(details["score"], 78.0);
     assert_eq!(details["analysis"], scripted_assessment()["feedback"]);
-    assert_eq!(details["weak_areas"], json!({"Metrics": "Gave no numbers."}));
-    assert_eq!(details["strong_areas"]["Architecture"], "Knows service boundaries.");
-    let (_, messages) = bearer_request(&base, Method::GET, &format!("{partner}messages/"), KEY, None).await;
+    assert_eq!(
+        details["weak_areas"],
+        json!({"Metrics": "Gave no numbers."})
+    );
+    assert_eq!(
+        details["strong_areas"]["Architecture"],
+        "Knows service boundaries."
+    );
+    let (_, messages) = bearer_request(
+        &base,
+        Method::GET,
+        &format!("{partner}messages/"),
+        KEY,
+        None,
+    )
+    .await;
     let by_id = |wanted: &str| {
         messages["results"]
             .as_array()
@@ -343,15 +388,40 @@ async fn a_scripted_assessment_is_stored_and_shown_by_both_apis() {
             .unwrap()
     };
     assert_eq!(by_id("item_u1")["score"], 82.0);
-    assert_eq!(by_id("item_u1")["ideal_answer"], "Also the trade-offs of a queue.");
+    assert_eq!(
+        by_id("item_u1")["ideal_answer"],
+        "Also the trade-offs of a queue."
+    );
     assert!(by_id("item_u2")["score"].is_null() && by_id("item_a1")["score"].is_null());
-    let (_, list) = bearer_request(&base, Method::GET, "/v1/partners/mock-interviews/", KEY, None).await;
+    let (_, list) = bearer_request(
+        &base,
+        Method::GET,
+        "/v1/partners/mock-interviews/",
+        KEY,
+        None,
+    )
+    .await;
     assert_eq!(list["results"][0]["score"], 78.0, "{list}");
 
     // Deleting the interview deletes its result.
-    let (s, _) = bearer_request(&base, Method::DELETE, &format!("/api/v1/interviews/{id}"), KEY, None).await;
+    let (s, _) = bearer_request(
+        &base,
+        Method::DELETE,
+        &format!("/api/v1/interviews/{id}"),
+        KEY,
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    assert_eq!(server.state.store.result(DEFAULT_ORG_ID, &id).await.unwrap(), None);
+    assert_eq!(
+        server
+            .state
+            .store
+            .result(DEFAULT_ORG_ID, &id)
+            .await
+            .unwrap(),
+        None
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -374,11 +444,24 @@ async fn bad_output_is_retried_then_failed_with_a_code_and_nothing_is_lost() {
     assert_eq!(result["state"], "failed", "{result}");
     assert_eq!(result["reason"], "model_output_invalid");
     assert_eq!(result["attempts"], 3);
-    assert!(result["error"].as_str().unwrap().contains("between 0 and 100"), "{result}");
+    assert!(
+        result["error"]
+            .as_str()
+            .unwrap()
+            .contains("between 0 and 100"),
+        "{result}"
+    );
     assert!(result["overall_score"].is_null() && result["answers"] == json!([]));
     assert_eq!(fake.requests().len(), 3);
     // Nothing lost: the transcript is all there.
-    let (_, messages) = bearer_request(&base, Method::GET, &format!("/v1/partners/mock-interviews/{id}/messages/"), KEY, None).await;
+    let (_, messages) = bearer_request(
+        &base,
+        Method::GET,
+        &format!("/v1/partners/mock-interviews/{id}/messages/"),
+        KEY,
+        None,
+    )
+    .await;
     assert_eq!(messages["pagination"]["total"], 5, "{messages}");
     assert!(messages["results"][1]["score"].is_null());
 
@@ -394,7 +477,10 @@ async fn bad_output_is_retried_then_failed_with_a_code_and_nothing_is_lost() {
         assert!(Instant::now() < deadline, "never retried: {result}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    assert_eq!((result["attempts"].as_u64(), result["reason"].clone()), (Some(2), Value::Null));
+    assert_eq!(
+        (result["attempts"].as_u64(), result["reason"].clone()),
+        (Some(2), Value::Null)
+    );
     assert_eq!(result["overall_score"], 78.0);
     assert_eq!(fake.requests().len(), 5);
 }
@@ -408,7 +494,10 @@ async fn a_hanging_model_times_out_and_the_result_says_so() {
     end(&server, &id, Status::Completed).await;
     let result = final_result(&server, &id).await;
     assert_eq!(result["state"], "failed", "{result}");
-    assert_eq!((result["reason"].as_str(), result["attempts"].as_u64()), (Some("model_timeout"), Some(3)));
+    assert_eq!(
+        (result["reason"].as_str(), result["attempts"].as_u64()),
+        (Some("model_timeout"), Some(3))
+    );
     assert!(result["overall_score"].is_null());
     assert_eq!(fake.requests().len(), 3);
 }
@@ -423,23 +512,47 @@ async fn without_a_key_there_are_no_scores_only_what_was_measured() {
     let result = final_result(&server, &id).await;
     assert_eq!(result["state"], "unavailable", "{result}");
     assert_eq!(result["reason"], "assessment_unavailable");
-    assert_eq!((result["model"].clone(), result["attempts"].as_u64()), (Value::Null, Some(0)));
+    assert_eq!(
+        (result["model"].clone(), result["attempts"].as_u64()),
+        (Value::Null, Some(0))
+    );
     assert!(result["overall_score"].is_null() && result["recommendation"].is_null());
     assert!(result["feedback"].is_null() && result["weak_areas"] == json!([]));
     let answers = result["answers"].as_array().unwrap();
     assert_eq!(answers.len(), 2);
-    assert!(answers.iter().all(|a| a["score"].is_null() && a["analysis"].is_null()));
+    assert!(
+        answers
+            .iter()
+            .all(|a| a["score"].is_null() && a["analysis"].is_null())
+    );
     assert_eq!(result["measured"]["talk_time_ms"], 8_500);
     assert_eq!(result["measured"]["duration_ms"], 60_000);
     assert_eq!(result["measured"]["questions_answered"], 2);
-    let (_, details) = bearer_request(&base, Method::GET, &format!("/v1/partners/mock-interviews/{id}"), KEY, None).await;
-    assert!(details["score"].is_null() && details["analysis"].is_null(), "{details}");
+    let (_, details) = bearer_request(
+        &base,
+        Method::GET,
+        &format!("/v1/partners/mock-interviews/{id}"),
+        KEY,
+        None,
+    )
+    .await;
+    assert!(
+        details["score"].is_null() && details["analysis"].is_null(),
+        "{details}"
+    );
     assert_eq!(details["weak_areas"], json!({}));
 
     // A cancelled interview is not assessed.
     let id = interview_with(&server, untranscribed()).await;
     end(&server, &id, Status::Cancelled).await;
-    let (_, result) = bearer_request(&base, Method::GET, &format!("/api/v1/interviews/{id}/results"), KEY, None).await;
+    let (_, result) = bearer_request(
+        &base,
+        Method::GET,
+        &format!("/api/v1/interviews/{id}/results"),
+        KEY,
+        None,
+    )
+    .await;
     assert_eq!(result["state"], "not_ready", "{result}");
 }
 
@@ -466,18 +579,39 @@ async fn a_real_call_on_the_local_engine_ends_with_an_unavailable_result() {
     let base = base_url(server.addr);
     let (_, templates) = bearer_request(&base, Method::GET, "/api/v1/templates", KEY, None).await;
     let body = json!({"template_id": templates[0]["id"], "email": "grace@example.com"});
-    let (_, interview) = bearer_request(&base, Method::POST, "/api/v1/interviews/", KEY, Some(body)).await;
+    let (_, interview) =
+        bearer_request(&base, Method::POST, "/api/v1/interviews/", KEY, Some(body)).await;
     let id = interview["id"].as_str().unwrap().to_owned();
-    let (_, creds) = bearer_request(&base, Method::POST, &format!("/api/v1/interviews/{id}/credentials"), KEY, None).await;
-    let secret = creds["session_token"]["client_secret"]["value"].as_str().unwrap().to_owned();
+    let (_, creds) = bearer_request(
+        &base,
+        Method::POST,
+        &format!("/api/v1/interviews/{id}/credentials"),
+        KEY,
+        None,
+    )
+    .await;
+    let secret = creds["session_token"]["client_secret"]["value"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let peer = connected_call(server.addr, &secret).await;
     peer.hangup().await.unwrap();
     // The lifecycle makes it incomplete; the assessor then stores what it measured.
     let result = final_result(&server, &id).await;
-    assert_eq!((result["state"].as_str(), result["reason"].as_str()), (Some("unavailable"), Some("assessment_unavailable")), "{result}");
+    assert_eq!(
+        (result["state"].as_str(), result["reason"].as_str()),
+        (Some("unavailable"), Some("assessment_unavailable")),
+        "{result}"
+    );
     assert!(result["overall_score"].is_null());
-    assert!(result["measured"]["duration_ms"].is_u64(), "the call joined and ended: {result}");
-    assert_eq!(result["measured"]["talk_time_ms"], 0, "the candidate never spoke");
+    assert!(
+        result["measured"]["duration_ms"].is_u64(),
+        "the call joined and ended: {result}"
+    );
+    assert_eq!(
+        result["measured"]["talk_time_ms"], 0,
+        "the candidate never spoke"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -491,11 +625,29 @@ async fn a_restart_picks_up_interviews_left_without_a_result() {
     let never = interview_with(&first, answered_transcript()).await;
     let pending = interview_with(&first, answered_transcript()).await;
     for id in [&never, &pending] {
-        let mut interview = first.state.store.interview(DEFAULT_ORG_ID, id).await.unwrap().unwrap();
+        let mut interview = first
+            .state
+            .store
+            .interview(DEFAULT_ORG_ID, id)
+            .await
+            .unwrap()
+            .unwrap();
         interview.status = Status::Completed;
         // Straight to the store: no event, so the first run's assessor never hears of them.
-        let event = InterviewEvent::of_interview(DEFAULT_ORG_ID, id, 1, EventKind::Updated { status: Status::Completed });
-        first.state.store.update_interview(&interview, &event).await.unwrap();
+        let event = InterviewEvent::of_interview(
+            DEFAULT_ORG_ID,
+            id,
+            1,
+            EventKind::Updated {
+                status: Status::Completed,
+            },
+        );
+        first
+            .state
+            .store
+            .update_interview(&interview, &event)
+            .await
+            .unwrap();
     }
     let left = InterviewResult {
         org_id: DEFAULT_ORG_ID.into(),
@@ -515,7 +667,11 @@ async fn a_restart_picks_up_interviews_left_without_a_result() {
     let second = server_in(config, Some(&fake), Duration::from_secs(30)).await;
     for id in [&never, &pending] {
         let result = final_result(&second, id).await;
-        assert_eq!((result["state"].as_str(), result["overall_score"].as_f64()), (Some("done"), Some(78.0)), "{result}");
+        assert_eq!(
+            (result["state"].as_str(), result["overall_score"].as_f64()),
+            (Some("done"), Some(78.0)),
+            "{result}"
+        );
     }
     assert_eq!(fake.requests().len(), 2);
 }

@@ -167,10 +167,17 @@ async fn the_interview_url_holds_a_voice_interview_in_chromium() {
     assert_eq!(answered["content"], "", "nothing invented: {answered}");
     assert_eq!(messages["pagination"]["total"], results.len());
 
-    // The candidate's own token reads the same transcript.
-    let access = url.split("access=").nth(1).unwrap();
+    // The candidate's own token reads the same transcript; the link's token only joins.
+    let access = created["tokens"]["access"].as_str().unwrap();
     let (status, theirs) =
         bearer_request(&base_url(server.addr), Method::GET, &path, access, None).await;
     assert_eq!(status, StatusCode::OK, "{theirs}");
     assert_eq!(theirs["results"], messages["results"]);
+    let join = url.split("access=").nth(1).unwrap();
+    let (status, _) = bearer_request(&base_url(server.addr), Method::GET, &path, join, None).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "a join token reads nothing"
+    );
 }

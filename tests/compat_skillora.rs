@@ -368,3 +368,45 @@ async fn the_interview_url_holds_the_plans_interview_and_messages_show_it() {
             .all(|m| m["content"] == "")
     );
 }
+
+#[tokio::test]
+async fn the_links_token_joins_its_own_interview_only_and_lasts_days() {
+    let server = start_server(test_config()).await;
+    let key = org_key(&server, "links", None).await;
+    let (_, first) = create(&server, &key, skill("link@example.com")).await;
+    let (_, second) = create(&server, &key, skill("link@example.com")).await;
+    let link = |created: &Value| {
+        let url = reqwest::Url::parse(created["interview_url"].as_str().unwrap()).unwrap();
+        let join = url.query_pairs().find(|(k, _)| k == "access").unwrap().1;
+        join.into_owned()
+    };
+    let (join, other_id) = (
+        link(&first),
+        second["interview_details"]["id"].as_str().unwrap(),
+    );
+    let first_id = first["interview_details"]["id"].as_str().unwrap();
+    let credentials = |id: &str| format!("/api/v1/interviews/{id}/credentials");
+    let (status, _) = call(&server, Method::POST, &credentials(first_id), &join, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = call(&server, Method::POST, &credentials(other_id), &join, None).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the same user's other interview"
+    );
+    for path in [
+        format!("{PATH}{first_id}/"),
+        format!("{PATH}{first_id}/messages/"),
+    ] {
+        let (status, _) = call(&server, Method::GET, &path, &join, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}: it only joins");
+    }
+    // Valid for the configured week, unlike the create's 15-minute access token.
+    let claims = server
+        .state
+        .jwt
+        .verify(&join, viva::credentials::jwt::TokenKind::Join, 0)
+        .unwrap();
+    assert_eq!(claims.exp - claims.iat, 7 * 86_400);
+    assert!(claims.email.is_empty(), "no email in a link");
+}

@@ -106,6 +106,11 @@ async fn no_route_crosses_from_one_organization_to_another() {
             ),
             (
                 Method::GET,
+                format!("/api/v1/interviews/{id}/results"),
+                None,
+            ),
+            (
+                Method::GET,
                 format!("/api/v1/templates/{template_id}"),
                 None,
             ),
@@ -166,6 +171,11 @@ async fn no_route_crosses_from_one_organization_to_another() {
     let (s, still) = get(format!("/api/v1/interviews/{id}"), a).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(still["status"], "in-progress");
+    let (s, results) = get(format!("/api/v1/interviews/{id}/results"), a).await;
+    assert_eq!(
+        (s, results["state"].clone()),
+        (StatusCode::OK, json!("not_ready"))
+    );
     let (s, record) = get(format!("/v1/realtime/calls/{call_id}"), a).await;
     assert_eq!((s, record["live"].clone()), (StatusCode::OK, json!(true)));
     let (s, list) = get("/api/v1/interviews/".into(), a).await;

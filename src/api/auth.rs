@@ -3,6 +3,7 @@
 //! endpoints that mint users' JWTs.
 
 use axum::extract::{FromRequestParts, State};
+use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use axum::routing::post;
 use axum::{Json, Router};
@@ -87,15 +88,38 @@ impl FromRequestParts<AppState> for Principal {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        state.principal(&parts.headers, None).await
+    }
+}
+
+impl AppState {
+    /// The caller of a request: an API key, a user's access token or, where `joining` names
+    /// the interview being joined, that interview's join token (an interview link's).
+    pub(crate) async fn principal(
+        &self,
+        headers: &HeaderMap,
+        joining: Option<&str>,
+    ) -> Result<Principal, DetailError> {
         let token =
-            bearer(&parts.headers).ok_or_else(|| DetailError::unauthorized("Not authenticated"))?;
-        if let Some(principal) = state.api_key(token).await? {
+            bearer(headers).ok_or_else(|| DetailError::unauthorized("Not authenticated"))?;
+        if let Some(principal) = self.api_key(token).await? {
             return Ok(principal);
         }
-        match state.jwt.verify(token, TokenKind::Access, unix_ms() / 1000) {
+        let now = unix_ms() / 1000;
+        let verified = match (joining, self.jwt.verify(token, TokenKind::Access, now)) {
+            (Some(interview_id), Err(JwtError::Invalid)) => self
+                .jwt
+                .verify(token, TokenKind::Join, now)
+                .and_then(|claims| match claims.iid.as_deref() {
+                    Some(iid) if iid == interview_id => Ok(claims),
+                    _ => Err(JwtError::Invalid),
+                }),
+            (_, verified) => verified,
+        };
+        match verified {
             // The user's organization is read, not trusted from the token: a deleted user's
             // tokens stop working.
-            Ok(claims) => match state.store.user(&claims.sub).await? {
+            Ok(claims) => match self.store.user(&claims.sub).await? {
                 Some(user) => Ok(Principal::User {
                     user_id: user.id,
                     org_id: user.org_id,

@@ -2,7 +2,7 @@
 //! realtime session token), per-question session tokens, and their results.
 
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -371,11 +371,13 @@ impl AppState {
 }
 
 /// `POST /api/v1/interviews/{id}/credentials`: TURN credentials and a realtime session token.
+/// An interview link's join token for this interview is accepted beside the usual callers.
 async fn credentials(
     State(state): State<AppState>,
-    caller: Principal,
+    headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, DetailError> {
+    let caller = state.principal(&headers, Some(&id)).await?;
     let (interview, template) = state.open_interview(&caller, &id).await?;
     let session_token = session_token(&state, &interview, &template, None, DEFAULT_TOKEN_TTL);
     let turn = state.mint_turn(&interview.id, state.config.turn_ttl);

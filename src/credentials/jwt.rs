@@ -19,6 +19,10 @@ pub enum TokenKind {
     Access,
     /// Only exchanged for a new pair.
     Refresh,
+    /// An interview link's: only exchanged for that one interview's credentials (the
+    /// candidate page's join), and long-lived, since links are opened hours or days after
+    /// they are sent.
+    Join,
 }
 
 /// What a user token says.
@@ -36,6 +40,9 @@ pub struct Claims {
     pub exp: u64,
     /// Unique token id.
     pub jti: String,
+    /// For a join token: the interview it opens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iid: Option<String>,
 }
 
 /// An access and a refresh token.
@@ -94,6 +101,7 @@ impl JwtKeys {
             iat: now,
             exp: now + ttl,
             jti: new_id(""),
+            iid: None,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .expect("HS256 encoding cannot fail")
@@ -108,6 +116,22 @@ impl JwtKeys {
             expires_in: ACCESS_TTL,
             user_id: user_id.into(),
         }
+    }
+
+    /// A join token of `user_id` for interview `interview_id`, valid `ttl` seconds. It goes
+    /// into links, so it carries no email.
+    pub fn join(&self, user_id: &str, interview_id: &str, ttl: u64, now: u64) -> String {
+        let claims = Claims {
+            sub: user_id.into(),
+            email: String::new(),
+            typ: TokenKind::Join,
+            iat: now,
+            exp: now + ttl,
+            jti: new_id(""),
+            iid: Some(interview_id.into()),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .expect("HS256 encoding cannot fail")
     }
 
     /// Checks a token of kind `typ` at `now` (Unix seconds).
@@ -131,6 +155,27 @@ impl JwtKeys {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_join_token_names_its_interview_and_is_no_access_token() {
+        let keys = JwtKeys::new(b"secret");
+        let join = keys.join("u1", "iv1", 3_600, 1_000);
+        let claims = keys.verify(&join, TokenKind::Join, 4_599).unwrap();
+        assert_eq!(claims.iid.as_deref(), Some("iv1"));
+        assert_eq!(
+            keys.verify(&join, TokenKind::Access, 1_000),
+            Err(JwtError::Invalid)
+        );
+        assert_eq!(
+            keys.verify(&join, TokenKind::Join, 4_601),
+            Err(JwtError::Expired)
+        );
+        let pair = keys.issue("u1", "a@b.co", 1_000);
+        assert_eq!(
+            keys.verify(&pair.access, TokenKind::Join, 1_000),
+            Err(JwtError::Invalid)
+        );
+    }
 
     #[test]
     fn pairs_verify_by_kind_and_expire() {

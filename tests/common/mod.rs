@@ -454,7 +454,8 @@ pub async fn bearer_request(
 
 /// What the partner facade's embed page does with a created interview's `interview_url`:
 /// loads the page, then asks for the interview's credentials with the link's access token.
-/// Returns the interview id, the access token and the client secret (`ek_…`).
+/// Returns the interview id, the candidate's access token (the create's `tokens.access`) and
+/// the client secret (`ek_…`).
 pub async fn embed_secret(base: &str, created: &Value) -> (String, String, String) {
     let id = created["interview_details"]["id"]
         .as_str()
@@ -464,19 +465,20 @@ pub async fn embed_secret(base: &str, created: &Value) -> (String, String, Strin
     assert_eq!(url.path(), format!("/embed/ai-interview/{id}/"));
     let page = reqwest::get(url.clone()).await.unwrap();
     assert_eq!(page.status(), 200);
-    let access = url
+    let join = url
         .query_pairs()
         .find(|(k, _)| k == "access")
-        .expect("an access token in the link")
+        .expect("a join token in the link")
         .1
         .into_owned();
     let credentials = format!("/api/v1/interviews/{id}/credentials");
     let (status, creds) =
-        bearer_request(base, reqwest::Method::POST, &credentials, &access, None).await;
+        bearer_request(base, reqwest::Method::POST, &credentials, &join, None).await;
     assert_eq!(status, 200, "{creds}");
     let secret = creds["session_token"]["client_secret"]["value"]
         .as_str()
         .unwrap()
         .to_owned();
+    let access = created["tokens"]["access"].as_str().unwrap().to_owned();
     (id, access, secret)
 }

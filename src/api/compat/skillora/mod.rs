@@ -153,11 +153,16 @@ async fn create(
     };
     state.interviews.create(&interview).await?;
     let tokens = state.jwt.issue(&user.id, &user.email, unix_ms() / 1000);
+    let join = state.jwt.join(
+        &user.id,
+        &interview.id,
+        state.config.join_link_ttl,
+        unix_ms() / 1000,
+    );
     let url = format!(
-        "{}{EMBED}/{}/?access={}",
+        "{}{EMBED}/{}/?access={join}",
         public_base(&headers, &state),
         interview.id,
-        tokens.access
     );
     let organization = organization(&state, &caller.org_id).await?;
     let body = json!({
@@ -215,8 +220,11 @@ async fn list(
     let mut results = Vec::new();
     for view in page.slice_mut(&mut matching) {
         view.joined_at_ms = joined_at(&state, &view.interview.id).await?;
-        view.assessment = (state.store.result(&caller.org_id, &view.interview.id).await?)
-            .and_then(|r| r.assessment);
+        let result = state
+            .store
+            .result(&caller.org_id, &view.interview.id)
+            .await?;
+        view.assessment = result.and_then(|r| r.assessment);
         let user_id = &view.interview.user_id;
         if !users.contains_key(user_id) {
             users.insert(user_id.clone(), state.store.user(user_id).await?);
@@ -239,7 +247,8 @@ async fn fetch(
     let interview = find(&state, &caller, &id).await?;
     let joined = joined_at(&state, &id).await?;
     let result = state.store.result(&caller.org_id, &id).await?;
-    Ok(Json(View::new(interview, joined).with_result(result).details()))
+    let view = View::new(interview, joined).with_result(result);
+    Ok(Json(view.details()))
 }
 
 /// `DELETE /v1/partners/mock-interviews/{id}/`: 200 with a JSON body (the seed's SDK reads
