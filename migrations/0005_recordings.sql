@@ -17,3 +17,7 @@ CREATE TABLE recordings (
 CREATE INDEX recordings_interview ON recordings(org_id, interview_id);
 CREATE INDEX recordings_call_item ON recordings(call_id, item_id);
 CREATE INDEX recordings_created ON recordings(created_at);
+
+-- When an interview's candidate first joined, without reading its events: the partner API's
+-- `started_at` on every listed interview.
+CREATE INDEX interview_events_kind ON interview_events(interview_id, kind, at_ms);

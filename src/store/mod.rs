@@ -7,6 +7,7 @@
 mod recordings;
 mod results;
 mod sqlite;
+mod webhooks;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -17,6 +18,10 @@ use serde::{Deserialize, Serialize};
 pub use recordings::{Recording, RecordingIndex};
 pub use results::{InterviewResult, ResultState, ResultStore};
 pub use sqlite::SqliteStore;
+pub use webhooks::{
+    AttemptNext, AttemptRecord, Delivery, DeliveryStatus, DueDelivery, EventMapper, NewDeliveries,
+    OutboxEvent, WebhookEndpoint, WebhookStore,
+};
 
 use crate::call::EndReason;
 use crate::interview::{Interview, InterviewEvent, Status, Template};
@@ -163,6 +168,8 @@ pub trait CallStore: Send + Sync {
     ) -> Result<Vec<TranscriptItem>, StoreError>;
     /// The events stored for a call or an interview, in the order they were written.
     async fn events(&self, of: EventsOf<'_>) -> Result<Vec<InterviewEvent>, StoreError>;
+    /// When a call of interview `interview_id` first connected (its first `joined` event).
+    async fn first_joined_at(&self, interview_id: &str) -> Result<Option<u64>, StoreError>;
 }
 
 /// A candidate (or any person an integrator acts for).
@@ -305,7 +312,7 @@ pub trait OrgStore: Send + Sync {
 
 /// Everything Viva persists.
 #[async_trait]
-pub trait Store: IntegratorStore + CallStore + OrgStore + RecordingIndex + ResultStore {
+pub trait Store: IntegratorStore + CallStore + OrgStore + RecordingIndex + ResultStore + WebhookStore {
     /// Waits for pending writes and closes the connections.
     async fn close(&self);
 }

@@ -184,4 +184,15 @@ impl CallStore for SqliteStore {
             .map(|r| serde_json::from_str(r.get("event")).map_err(db_error))
             .collect()
     }
+
+    async fn first_joined_at(&self, interview_id: &str) -> Result<Option<u64>, StoreError> {
+        let at: Option<i64> = sqlx::query_scalar(
+            "SELECT MIN(at_ms) FROM interview_events WHERE interview_id = ? AND kind = 'joined'",
+        )
+        .bind(interview_id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(at.map(to_u64))
+    }
 }

@@ -27,8 +27,8 @@ use self::json::{Page, View};
 use super::super::{AppState, Principal, auth::valid_email, rate_limit, recording_url};
 use crate::clock::unix_ms;
 use crate::config::ServeConfig;
-use crate::interview::{EventKind, Interview, Status, Template};
-use crate::store::{EventsOf, InterviewFilter, StoreError, User};
+use crate::interview::{Interview, Status, Template};
+use crate::store::{InterviewFilter, StoreError, User};
 
 /// The largest request body this API takes (the seed's "Maximum 10MB per request"; a resume
 /// may be long), above the server-wide default.
@@ -346,14 +346,7 @@ async fn find(state: &AppState, caller: &Caller, id: &str) -> Result<Interview, 
 
 /// When a call of the interview first connected.
 async fn joined_at(state: &AppState, interview_id: &str) -> Result<Option<u64>, SkilloraError> {
-    let events = state
-        .store
-        .events(EventsOf::Interview(interview_id))
-        .await?;
-    Ok(events
-        .iter()
-        .find(|e| e.kind == EventKind::Joined)
-        .map(|e| e.at_ms))
+    Ok(state.store.first_joined_at(interview_id).await?)
 }
 
 /// The template the area's interviews are filed under, seeded on first use.
