@@ -67,6 +67,15 @@ export async function endCall() {
   focusStart();
 }
 
+/** The server ended the call (e.g. the integrator ended the interview): say why, let go. */
+export function endedByServer(reason) {
+  const c = page.call;
+  if (!c || c.closing) return;
+  teardown(c);
+  setPhase("ended", `Interview ended: ${reason}`);
+  focusStart();
+}
+
 function focusStart() {
   // The control that had focus is now hidden; give keyboard users a sensible place.
   if (ui.incall.contains(document.activeElement) || document.activeElement === document.body) {

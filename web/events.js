@@ -1,5 +1,6 @@
 // Server events from the oai-events data channel, applied to the transcript, indicators and errors.
 
+import { endedByServer } from "./end.js";
 import { addError } from "./errors.js";
 import { renderIndicators, setCandidateSpeaking, setInterviewerSpeaking, setProgress } from "./indicators.js";
 import { page } from "./state.js";
@@ -152,6 +153,10 @@ export function handleServerEvent(ev) {
       addError({ source: "server", code: e.code || e.type || "server_error", message: e.message || "Server error" });
       break;
     }
+
+    case "viva.call.ended":
+      endedByServer(typeof ev.reason === "string" && ev.reason ? ev.reason : "The interview was ended.");
+      break;
 
     case "viva.interview.progress":
       setProgress(ev.question_index, ev.question_count);

@@ -39,6 +39,8 @@ const CONTROL_CAPACITY: usize = 8;
 /// A pacer tick this late while the interviewer speaks leaves a gap the candidate can hear
 /// (their jitter buffer holds a few tens of ms).
 const PACER_STALL: Duration = Duration::from_millis(40);
+/// How long an ended call waits for its `viva.call.ended` to reach the candidate.
+const END_NOTICE_GRACE: Duration = Duration::from_millis(250);
 /// Calls that never connect are given up after this long.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -51,6 +53,11 @@ pub enum Control {
     Hangup,
     /// Apply a client event as if the candidate had sent it (e.g. a `session.update`).
     ClientEvent(Value),
+    /// End the call, telling the candidate why first (`viva.call.ended` on the data channel).
+    End {
+        /// Why, for the candidate.
+        reason: String,
+    },
 }
 
 /// Everything a call starts with.
@@ -257,6 +264,13 @@ impl Call {
                 control = inputs.control.recv() => match control {
                     Some(Control::Hangup) | None => break EndReason::Hangup,
                     Some(Control::ClientEvent(event)) => self.handle(Input::ClientEvent(event)).await,
+                    Some(Control::End { reason }) => {
+                        let told = serde_json::json!({"type": "viva.call.ended", "reason": reason});
+                        self.send_to_client(told.to_string()).await;
+                        // Let the message leave before the connection closes.
+                        tokio::time::sleep(END_NOTICE_GRACE).await;
+                        break EndReason::Hangup;
+                    }
                 },
                 _ = &mut connect_deadline, if !self.core.is_connected() => break EndReason::ConnectTimeout,
             }

@@ -257,6 +257,26 @@ impl Calls {
         self.max_calls
     }
 
+    /// Ends every live call of `org_id`'s interview `interview_id`, telling each candidate
+    /// `reason` first; returns how many there were.
+    pub async fn end_interview(&self, org_id: &str, interview_id: &str, reason: &str) -> usize {
+        let mut ended = 0;
+        for id in self.registry.ids() {
+            let Some(call) = self.registry.get(&id) else {
+                continue;
+            };
+            if call.org_id == org_id && call.interview_id.as_deref() == Some(interview_id) {
+                let end = Control::End {
+                    reason: reason.to_owned(),
+                };
+                if call.control.send(end).await.is_ok() {
+                    ended += 1;
+                }
+            }
+        }
+        ended
+    }
+
     /// Hangs up every live call (shutdown).
     pub async fn hang_up_all(&self) {
         for id in self.registry.ids() {

@@ -1,4 +1,4 @@
-//! Time-limited recording URLs, like presigned object URLs: `path?expires=<unix s>&sig=<hex>`,
+//! Time-limited recording (and other download) URLs, like presigned object URLs: `path?expires=<unix s>&sig=<hex>`,
 //! the signature an HMAC-SHA256 over the path and the expiry. Whoever holds the URL may fetch
 //! the file until it expires; nothing else is needed (an `<audio>` element sends no headers).
 
@@ -47,8 +47,12 @@ impl UrlSigner {
 
     /// The path and query of recording `id`, valid until `expires` (Unix seconds).
     pub fn sign(&self, id: &str, expires: u64) -> String {
-        let path = format!("{PATH_PREFIX}{id}.ogg");
-        let sig = hex(&self.mac(&path, expires).finalize().into_bytes());
+        self.sign_path(&format!("{PATH_PREFIX}{id}.ogg"), expires)
+    }
+
+    /// `path` with the query that makes it a link valid until `expires` (Unix seconds).
+    pub fn sign_path(&self, path: &str, expires: u64) -> String {
+        let sig = hex(&self.mac(path, expires).finalize().into_bytes());
         format!("{path}?expires={expires}&sig={sig}")
     }
 

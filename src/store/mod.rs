@@ -4,6 +4,7 @@
 //! written with the [`InterviewEvent`]s that describe it, in one transaction.
 //! [`SqliteStore`] is the embedded default (one file, WAL, migrations embedded).
 
+mod external;
 mod recordings;
 mod results;
 mod sqlite;
@@ -15,6 +16,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+pub use external::ExternalIds;
 pub use recordings::{Recording, RecordingIndex};
 pub use results::{InterviewResult, ResultState, ResultStore};
 pub use sqlite::SqliteStore;
@@ -312,7 +314,9 @@ pub trait OrgStore: Send + Sync {
 
 /// Everything Viva persists.
 #[async_trait]
-pub trait Store: IntegratorStore + CallStore + OrgStore + RecordingIndex + ResultStore + WebhookStore {
+pub trait Store:
+    IntegratorStore + CallStore + OrgStore + RecordingIndex + ResultStore + WebhookStore + ExternalIds
+{
     /// Waits for pending writes and closes the connections.
     async fn close(&self);
 }

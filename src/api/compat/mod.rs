@@ -3,13 +3,45 @@
 //! errors onto its own; none sets up calls of its own.
 
 mod skillora;
+mod tezhire;
+mod text;
 
 use axum::Router;
+use axum::http::{HeaderMap, header};
 
 use super::AppState;
 use crate::config::ServeConfig;
 
+/// The candidate page for an interview link: `{EMBED}/{id}/?access=<join token>`.
+const EMBED: &str = "/embed/ai-interview";
+
 /// Every facade's routes.
 pub(super) fn router(config: &ServeConfig) -> Router<AppState> {
-    Router::new().merge(skillora::router(config))
+    Router::new()
+        .merge(skillora::router(config))
+        .merge(tezhire::router())
+}
+
+/// Where clients reach this server: the proxy's `X-Forwarded-Proto`/`X-Forwarded-Host`, else
+/// the request's `Host` over http, else the listen address.
+pub(super) fn public_base(headers: &HeaderMap, state: &AppState) -> String {
+    let first = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
+    let proto = first("x-forwarded-proto")
+        .filter(|p| *p == "https" || *p == "http")
+        .unwrap_or("http");
+    let host = first("x-forwarded-host")
+        .or_else(|| first(header::HOST.as_str()))
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .map_or_else(|| state.config.listen.to_string(), str::to_owned);
+    format!("{proto}://{host}")
 }

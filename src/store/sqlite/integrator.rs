@@ -276,6 +276,12 @@ impl IntegratorStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;
+        query("DELETE FROM external_ids WHERE interview_id = ? AND org_id = ?")
+            .bind(id)
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
         // Its recordings are marked; the sweeper removes the files, then the rows.
         query("UPDATE recordings SET deleted_at = ? WHERE interview_id = ? AND org_id = ? AND deleted_at IS NULL")
             .bind(to_i64(event.at_ms))

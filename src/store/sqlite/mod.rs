@@ -2,12 +2,14 @@
 //! Row mapping lives here; the trait implementations are in `integrator.rs` and `calls.rs`.
 
 mod calls;
+mod external;
 mod integrator;
 mod orgs;
 mod recordings;
 mod results;
 #[cfg(test)]
 mod tests;
+mod webhooks;
 
 use std::path::Path;
 use std::str::FromStr;

@@ -320,7 +320,10 @@ mod tests {
         let mut view = View::new(interview, None);
         view.assessment = Some(assessment.clone());
         let d = view.details();
-        assert_eq!((d["score"].as_f64(), d["analysis"].as_str()), (Some(81.0), Some("Good overall.")));
+        assert_eq!(
+            (d["score"].as_f64(), d["analysis"].as_str()),
+            (Some(81.0), Some("Good overall."))
+        );
         assert_eq!(d["weak_areas"], json!({"Depth": "Depth detail"}));
         assert_eq!(d["strong_areas"], json!({"Clarity": "Clarity detail"}));
         assert_eq!(d["key_area_assessments"]["Communication"]["score"], 90.0);
@@ -334,8 +337,14 @@ mod tests {
             at_ms: 1,
         };
         let m = message(&item, "i1", Some(&assessment));
-        assert_eq!((m["score"].as_f64(), m["ideal_answer"].as_str()), (Some(77.0), Some("Trade-offs.")));
-        let other = TranscriptItem { item_id: "item_a".into(), ..item };
+        assert_eq!(
+            (m["score"].as_f64(), m["ideal_answer"].as_str()),
+            (Some(77.0), Some("Trade-offs."))
+        );
+        let other = TranscriptItem {
+            item_id: "item_a".into(),
+            ..item
+        };
         assert!(message(&other, "i1", Some(&assessment))["score"].is_null());
     }
 

@@ -24,6 +24,7 @@ use serde_json::{Value, json};
 use self::create::{FocusArea, INVALID_FOCUS_AREA};
 use self::error::{JsonObject, SkilloraError};
 use self::json::{Page, View};
+use super::public_base;
 use super::super::{AppState, Principal, auth::valid_email, rate_limit, recording_url};
 use crate::clock::unix_ms;
 use crate::config::ServeConfig;
@@ -38,7 +39,7 @@ const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 const FRAME_ANCESTORS: &str = "*";
 
 const BASE: &str = "/v1/partners/mock-interviews";
-const EMBED: &str = "/embed/ai-interview";
+use super::EMBED;
 
 const INVALID_STATUS: &str =
     "Invalid status. Must be one of: UNATTEMPTED, IN_PROGRESS, COMPLETED, INCOMPLETE";
@@ -398,26 +399,3 @@ fn page_of(query: &HashMap<String, String>) -> Result<Page, SkilloraError> {
     })
 }
 
-/// Where clients reach this server: the proxy's `X-Forwarded-Proto`/`X-Forwarded-Host`, else
-/// the request's `Host` over http, else the listen address.
-fn public_base(headers: &HeaderMap, state: &AppState) -> String {
-    let first = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-    };
-    let proto = first("x-forwarded-proto")
-        .filter(|p| *p == "https" || *p == "http")
-        .unwrap_or("http");
-    let host = first("x-forwarded-host")
-        .or_else(|| first(header::HOST.as_str()))
-        .filter(|h| {
-            h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-        })
-        .map_or_else(|| state.config.listen.to_string(), str::to_owned);
-    format!("{proto}://{host}")
-}
