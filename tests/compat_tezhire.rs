@@ -234,6 +234,11 @@ async fn sessions_are_created_once_validated_and_kept_per_organization() {
     .await;
     assert_ne!(interview_of(&theirs), interview_of(&first));
 
+    // The demo page is served, with its script.
+    let page = reqwest::get(format!("{}/tezhire", base_url(server.addr))).await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().contains("/assets/tezhire.js"));
+
     // The status before anyone joined, and results before the end.
     let (status, view) = send(&server, get.clone(), &path, Some(&key), None).await;
     assert_eq!(status, StatusCode::OK);

@@ -10,6 +10,8 @@ use super::AppState;
 /// The page (also served as the partner API's embed page, `compat::skillora`).
 pub(super) const INDEX_HTML: &str = include_str!("../../web/index.html");
 const STYLE_CSS: &str = include_str!("../../web/style.css");
+/// The interview-sessions API demo page (seed 002's `/tezhire`).
+const TEZHIRE_HTML: &str = include_str!("../../web/tezhire.html");
 
 /// The page's script: plain ES modules, each served at `/assets/<file>`. `app.js` is the entry
 /// (`<script type="module">` in `index.html`); it imports the others by relative path.
@@ -30,6 +32,7 @@ const MODULES: &[(&str, &str)] = &[
     ("/assets/params.js", include_str!("../../web/params.js")),
     ("/assets/state.js", include_str!("../../web/state.js")),
     ("/assets/status.js", include_str!("../../web/status.js")),
+    ("/assets/tezhire.js", include_str!("../../web/tezhire.js")),
     (
         "/assets/transcript.js",
         include_str!("../../web/transcript.js"),
@@ -43,6 +46,10 @@ pub(crate) fn router() -> Router<AppState> {
     let mut router = Router::new()
         .route("/", get(index))
         .route("/join", get(index))
+        .route(
+            "/tezhire",
+            get(|| async { ([(header::CACHE_CONTROL, "no-store")], Html(TEZHIRE_HTML)) }),
+        )
         .route(
             "/assets/style.css",
             get(|| async {
