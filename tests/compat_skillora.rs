@@ -288,27 +288,7 @@ async fn the_interview_url_holds_the_plans_interview_and_messages_show_it() {
 
     // The voice interview: the local engine asks the plan's first question.
     let mut peer = connected_call(server.addr, secret).await;
-    // The data channel opens around when the peer connects: ask until it takes the event.
-    let mut asked = false;
-    for _ in 0..100 {
-        if peer
-            .send_event(&json!({"type": "response.create"}))
-            .await
-            .is_ok()
-        {
-            asked = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(asked, "the data channel never opened");
-    let mut events = Vec::new();
-    events.extend(
-        collect_until(&mut peer, Duration::from_secs(15), |seen| {
-            has_event(seen, "response.output_audio_transcript.done")
-        })
-        .await,
-    );
+    let events = first_interviewer_line(&mut peer).await;
     let said = event_of(&events, "response.output_audio_transcript.done")
         .map(|e| e["transcript"].as_str().unwrap_or_default().to_owned());
     assert!(

@@ -235,7 +235,9 @@ async fn sessions_are_created_once_validated_and_kept_per_organization() {
     assert_ne!(interview_of(&theirs), interview_of(&first));
 
     // The demo page is served, with its script.
-    let page = reqwest::get(format!("{}/tezhire", base_url(server.addr))).await.unwrap();
+    let page = reqwest::get(format!("{}/tezhire", base_url(server.addr)))
+        .await
+        .unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.text().await.unwrap().contains("/assets/tezhire.js"));
 
@@ -297,23 +299,7 @@ async fn a_session_is_held_through_its_join_url_ended_and_its_results_read() {
         .unwrap();
 
     let mut peer = connected_call(server.addr, secret).await;
-    let mut asked = false;
-    for _ in 0..100 {
-        if peer
-            .send_event(&json!({"type": "response.create"}))
-            .await
-            .is_ok()
-        {
-            asked = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(asked, "the data channel never opened");
-    let events = collect_until(&mut peer, Duration::from_secs(15), |seen| {
-        has_event(seen, "response.output_audio_transcript.done")
-    })
-    .await;
+    let events = first_interviewer_line(&mut peer).await;
     let said = event_of(&events, "response.output_audio_transcript.done").unwrap();
     assert!(
         said["transcript"]

@@ -482,3 +482,25 @@ pub async fn embed_secret(base: &str, created: &Value) -> (String, String, Strin
     let access = created["tokens"]["access"].as_str().unwrap().to_owned();
     (id, access, secret)
 }
+
+/// Asks the interviewer to speak (`response.create`), retrying while the data channel opens
+/// (around when the peer connects); returns the events until its first line of transcript.
+pub async fn first_interviewer_line(peer: &mut SyntheticPeer) -> Vec<ClientEvent> {
+    let mut asked = false;
+    for _ in 0..100 {
+        if peer
+            .send_event(&json!({"type": "response.create"}))
+            .await
+            .is_ok()
+        {
+            asked = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(asked, "the data channel never opened");
+    collect_until(peer, Duration::from_secs(15), |seen| {
+        has_event(seen, "response.output_audio_transcript.done")
+    })
+    .await
+}

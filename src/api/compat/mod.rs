@@ -45,3 +45,23 @@ pub(super) fn public_base(headers: &HeaderMap, state: &AppState) -> String {
         .map_or_else(|| state.config.listen.to_string(), str::to_owned);
     format!("{proto}://{host}")
 }
+
+/// `template`, stored as a built-in on its first use (a facade files its interviews under
+/// fixed templates); a concurrent first use is fine.
+pub(super) async fn seeded_template(
+    state: &AppState,
+    org_id: &str,
+    template: crate::interview::Template,
+) -> Result<crate::interview::Template, crate::store::StoreError> {
+    if state.store.template(org_id, &template.id).await?.is_none() {
+        match state
+            .store
+            .seed_templates(std::slice::from_ref(&template), crate::clock::unix_ms())
+            .await
+        {
+            Ok(()) | Err(crate::store::StoreError::Conflict(_)) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(template)
+}

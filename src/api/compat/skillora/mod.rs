@@ -29,7 +29,7 @@ use super::super::{AppState, Principal, auth::valid_email, rate_limit, recording
 use crate::clock::unix_ms;
 use crate::config::ServeConfig;
 use crate::interview::{Interview, Status, Template};
-use crate::store::{InterviewFilter, StoreError, User};
+use crate::store::{InterviewFilter, User};
 
 /// The largest request body this API takes (the seed's "Maximum 10MB per request"; a resume
 /// may be long), above the server-wide default.
@@ -356,19 +356,7 @@ async fn template_for(
     org_id: &str,
     area: FocusArea,
 ) -> Result<Template, SkilloraError> {
-    let template = templates::template(area);
-    if state.store.template(org_id, &template.id).await?.is_none() {
-        match state
-            .store
-            .seed_templates(std::slice::from_ref(&template), unix_ms())
-            .await
-        {
-            // Another request seeded it meanwhile.
-            Ok(()) | Err(StoreError::Conflict(_)) => {}
-            Err(error) => return Err(error.into()),
-        }
-    }
-    Ok(template)
+    Ok(super::seeded_template(state, org_id, templates::template(area)).await?)
 }
 
 async fn organization(state: &AppState, org_id: &str) -> Result<Value, SkilloraError> {

@@ -96,21 +96,6 @@ fn template() -> Template {
     }
 }
 
-async fn seed_template(state: &AppState, org_id: &str) -> Result<Template, SessionError> {
-    let template = template();
-    if state.store.template(org_id, &template.id).await?.is_none() {
-        match state
-            .store
-            .seed_templates(std::slice::from_ref(&template), unix_ms())
-            .await
-        {
-            Ok(()) | Err(StoreError::Conflict(_)) => {}
-            Err(error) => return Err(error.into()),
-        }
-    }
-    Ok(template)
-}
-
 /// `POST /api/tezhire/interview-sessions`.
 async fn create(
     State(state): State<AppState>,
@@ -159,7 +144,7 @@ async fn new_interview(
     session_id: &str,
     body: &SessionBody,
 ) -> Result<Interview, SessionError> {
-    let template = seed_template(state, org_id).await?;
+    let template = super::seeded_template(state, org_id, template()).await?;
     let user = state
         .store
         .user_for_email(org_id, body.candidate.email.trim(), unix_ms())
