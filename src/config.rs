@@ -257,6 +257,15 @@ pub struct ServeConfig {
     /// mock-interview API; more get 429 with Retry-After. `0` turns the limit off.
     #[arg(long, env = "VIVA_RATE_LIMIT_PER_MINUTE", default_value_t = 100)]
     pub rate_limit_per_minute: u32,
+
+    /// Let webhooks go to loopback, private and link-local addresses (local development and
+    /// tests only: otherwise such targets are refused at registration and at connect time).
+    #[arg(long, env = "VIVA_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub webhook_allow_private: bool,
+
+    /// Webhook retry delays, attempt timeout and poll interval (not flags; tests shorten them).
+    #[arg(skip)]
+    pub webhook_schedule: crate::webhooks::Schedule,
 }
 
 impl ServeConfig {
@@ -339,6 +348,8 @@ impl ServeConfig {
             recording_url_ttl: 3_600,
             join_link_ttl: 7 * 86_400,
             rate_limit_per_minute: 100,
+            webhook_allow_private: false,
+            webhook_schedule: crate::webhooks::Schedule::default(),
         }
     }
 }

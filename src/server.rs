@@ -215,6 +215,12 @@ async fn build_state_with(
         store.clone(),
         interviews.clone(),
     ));
+    crate::webhooks::Worker::new(
+        store.clone(),
+        config.webhook_schedule.clone(),
+        config.webhook_allow_private,
+    )
+    .spawn();
     crate::assess::Assessor::spawn(
         store.clone(),
         &interviews,
@@ -255,6 +261,7 @@ pub async fn start(
     config: ServeConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<Running, StartError> {
+    crate::http_client::install_crypto_provider();
     let listen = config.listen;
     let embedded = start_turn(&config).await?;
     let turn = embedded.as_ref().map(EmbeddedTurn::local_addr);

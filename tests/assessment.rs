@@ -7,16 +7,13 @@
 //! left.
 
 mod common;
+#[path = "common/fake_openai.rs"]
+mod fake_openai;
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode as AxumStatus};
-use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 use common::*;
+use fake_openai::{FakeOpenAi, Reply};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use viva::assess::Limits;
@@ -31,89 +28,6 @@ const KEY: &str = "sk_test_bootstrap";
 const OPENAI_KEY: &str = "sk-fake-openai";
 const MODEL: &str = "gpt-assess-test";
 const ANSWER: &str = "I split the monolith into three services behind a queue.";
-
-/// What the fake answers to one request.
-#[derive(Debug, Clone)]
-enum Reply {
-    /// A completion whose content is this assessment.
-    Assessment(Value),
-    /// A completion whose content is this text.
-    Content(String),
-    /// This status, with an OpenAI-style error body.
-    Status(u16),
-    /// Never answers.
-    Hang,
-}
-
-#[derive(Clone, Default)]
-struct Script {
-    replies: Arc<Mutex<VecDeque<Reply>>>,
-    /// Every request: its Authorization header and JSON body.
-    requests: Arc<Mutex<Vec<(String, Value)>>>,
-}
-
-/// A fake OpenAI HTTP API at `base` (`http://127.0.0.1:port/v1`).
-struct FakeOpenAi {
-    base: String,
-    script: Script,
-}
-
-impl FakeOpenAi {
-    async fn start() -> Self {
-        let script = Script::default();
-        let app = axum::Router::new()
-            .route("/v1/chat/completions", post(completions))
-            .with_state(script.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}/v1", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        Self { base, script }
-    }
-
-    /// Answers the next requests with `replies`, in order (then the last one again).
-    fn script(&self, replies: impl IntoIterator<Item = Reply>) {
-        *self.script.replies.lock().unwrap() = replies.into_iter().collect();
-    }
-
-    fn requests(&self) -> Vec<(String, Value)> {
-        self.script.requests.lock().unwrap().clone()
-    }
-}
-
-async fn completions(State(script): State<Script>, headers: HeaderMap, body: String) -> Response {
-    let auth = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-    script.requests.lock().unwrap().push((auth, body));
-    let reply = {
-        let mut replies = script.replies.lock().unwrap();
-        if replies.len() > 1 {
-            replies.pop_front()
-        } else {
-            replies.front().cloned()
-        }
-    };
-    let content = match reply {
-        Some(Reply::Assessment(value)) => value.to_string(),
-        Some(Reply::Content(text)) => text,
-        Some(Reply::Status(code)) => {
-            let status = AxumStatus::from_u16(code).unwrap();
-            let error = json!({"error": {"message": "scripted failure", "type": "server_error"}});
-            return (status, axum::Json(error)).into_response();
-        }
-        Some(Reply::Hang) => std::future::pending().await,
-        None => panic!("the fake OpenAI server has no script"),
-    };
-    axum::Json(json!({
-        "id": "chatcmpl-fake", "object": "chat.completion", "model": MODEL,
-        "choices": [{"index": 0, "finish_reason": "stop",
-                     "message": {"role": "assistant", "content": content, "refusal": null}}],
-    }))
-    .into_response()
-}
 
 /// The assessment the fake's model "writes" for the transcript of [`answered_transcript`].
 fn scripted_assessment() -> Value {
@@ -157,14 +71,7 @@ async fn server_in(
 }
 
 fn item(id: &str, role: Role, text: Option<&str>, audio_ms: Option<u32>) -> TranscriptItem {
-    TranscriptItem {
-        item_id: id.into(),
-        role,
-        text: text.map(str::to_owned),
-        audio_ms,
-        truncated_at_ms: None,
-        at_ms: 1_700_000_000_000,
-    }
+    TranscriptItem::turn(id, role, text, audio_ms, 1_700_000_000_000)
 }
 
 /// Two questions: the first answered in words, the second answered with speech nobody
@@ -542,18 +449,11 @@ async fn without_a_key_there_are_no_scores_only_what_was_measured() {
     );
     assert_eq!(details["weak_areas"], json!({}));
 
-    // A cancelled interview is not assessed.
+    // A cancelled interview is assessed like any ended one: here nothing can judge it.
     let id = interview_with(&server, untranscribed()).await;
     end(&server, &id, Status::Cancelled).await;
-    let (_, result) = bearer_request(
-        &base,
-        Method::GET,
-        &format!("/api/v1/interviews/{id}/results"),
-        KEY,
-        None,
-    )
-    .await;
-    assert_eq!(result["state"], "not_ready", "{result}");
+    let result = final_result(&server, &id).await;
+    assert_eq!(result["state"], "unavailable", "{result}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -595,6 +495,24 @@ async fn a_real_call_on_the_local_engine_ends_with_an_unavailable_result() {
         .unwrap()
         .to_owned();
     let peer = connected_call(server.addr, &secret).await;
+    // Hang up only once the server has seen the call join (the interview is in progress).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let stored = server
+            .state
+            .store
+            .interview(DEFAULT_ORG_ID, &id)
+            .await
+            .unwrap();
+        if stored.unwrap().status == Status::InProgress {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the call never joined its interview"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     peer.hangup().await.unwrap();
     // The lifecycle makes it incomplete; the assessor then stores what it measured.
     let result = final_result(&server, &id).await;

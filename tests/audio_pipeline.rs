@@ -729,12 +729,20 @@ fn kept_packets_sit_where_their_audio_is_on_the_output_timeline() {
     }
     inbound.flush();
     inbound.take_packets(|k| kept.push((k.start_ticks, k.duration_ticks, k.payload.to_vec())));
-    assert_eq!(kept.len(), packets.len(), "every decoded packet is kept once");
+    assert_eq!(
+        kept.len(),
+        packets.len(),
+        "every decoded packet is kept once"
+    );
     let mut in_order = packets.clone();
     in_order.swap(10, 11);
     for (i, ((start, duration, payload), sent)) in kept.iter().zip(&in_order).enumerate() {
         let gap = if i >= 25 { 24_000 } else { 0 };
-        assert_eq!(*start, i as u64 * 960 + gap, "packet {i} starts where its audio does");
+        assert_eq!(
+            *start,
+            i as u64 * 960 + gap,
+            "packet {i} starts where its audio does"
+        );
         assert_eq!(*duration, 960);
         assert_eq!(payload, &sent.payload, "packet {i} as received, in order");
     }

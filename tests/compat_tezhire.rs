@@ -6,6 +6,8 @@
 //! recording and the transcript download.
 
 mod common;
+#[path = "common/webhook_receiver.rs"]
+mod webhook_receiver;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,8 +16,12 @@ use common::*;
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 use viva::server::Running;
+use webhook_receiver::*;
 
 const SESSIONS: &str = "/api/tezhire/interview-sessions";
+const WEBHOOKS: &str = "/api/tezhire/webhooks";
+/// The organization webhook's secret: plain text, the key as its bytes.
+const PLAIN_SECRET: &str = "tezhire-shared-secret-0123456789";
 
 /// An API key of a new organization named `name` with `credits`.
 async fn org_key(server: &Running, name: &str, credits: Option<u64>) -> String {
@@ -53,7 +59,7 @@ async fn send(
 /// The seed's create body, filled in.
 fn seed_body(session_id: &str) -> Value {
     json!({
-        "session": {"sessionId": session_id, "callbackUrl": "https://hooks.example.com/tezhire"},
+        "session": {"sessionId": session_id},
         "candidate": {
             "candidateId": "cand-1", "name": "Ada Lovelace", "email": "ada@example.com",
             "phone": "+44 20 0000 0000",
@@ -234,6 +240,40 @@ async fn sessions_are_created_once_validated_and_kept_per_organization() {
     .await;
     assert_ne!(interview_of(&theirs), interview_of(&first));
 
+    // A private callbackUrl or webhook target is refused (no --webhook-allow-private here).
+    let mut private = seed_body("s-4");
+    private["session"]["callbackUrl"] = json!("http://127.0.0.1:9/hooks");
+    let (status, body) = send(&server, post.clone(), SESSIONS, Some(&key), Some(private)).await;
+    assert_eq!(
+        (status, &body["error"]),
+        (StatusCode::BAD_REQUEST, &json!("invalid_url"))
+    );
+    assert!(
+        body["details"]
+            .as_str()
+            .unwrap()
+            .starts_with("session.callbackUrl"),
+        "{body}"
+    );
+    let hook =
+        json!({"url": "http://10.0.0.1/hooks", "secret": "a-long-enough-secret", "events": []});
+    let (status, body) = send(&server, post.clone(), WEBHOOKS, Some(&key), Some(hook)).await;
+    assert_eq!(
+        (status, &body["error"]),
+        (StatusCode::BAD_REQUEST, &json!("invalid_url"))
+    );
+    let bad_event = json!({"url": "https://hooks.invalid/x", "events": ["interview.exploded"]});
+    let (status, body) = send(&server, post.clone(), WEBHOOKS, Some(&key), Some(bad_event)).await;
+    assert_eq!(
+        (status, &body["error"]),
+        (StatusCode::BAD_REQUEST, &json!("invalid_event"))
+    );
+    let (status, body) = send(&server, reqwest::Method::GET, WEBHOOKS, None, None).await;
+    assert_eq!(
+        (status, &body["error"]),
+        (StatusCode::UNAUTHORIZED, &json!("unauthorized"))
+    );
+
     // The demo page is served, with its script.
     let page = reqwest::get(format!("{}/tezhire", base_url(server.addr)))
         .await
@@ -262,18 +302,59 @@ async fn sessions_are_created_once_validated_and_kept_per_organization() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_is_held_through_its_join_url_ended_and_its_results_read() {
-    let server = start_server(test_config()).await;
+    let server = start_server(webhook_config(&[200, 200, 200])).await;
     let key = org_key(&server, "voice", None).await;
+    let other = org_key(&server, "bystander", None).await;
     let (post, get) = (reqwest::Method::POST, reqwest::Method::GET);
-    let (status, created) = send(
+
+    // The organization's webhook, and the session's own callbackUrl, each at a receiver.
+    let (org_hooks, org_url) = Receiver::start(&[]).await;
+    let (session_hooks, session_url) = Receiver::start(&[Answer::Status(500)]).await;
+    let hook = json!({"url": org_url, "secret": PLAIN_SECRET, "events": EVENTS});
+    let (status, registered) = send(&server, post.clone(), WEBHOOKS, Some(&key), Some(hook)).await;
+    assert_eq!(status, StatusCode::CREATED, "{registered}");
+    assert_eq!(
+        (
+            &registered["success"],
+            &registered["message"],
+            &registered["url"]
+        ),
+        (
+            &json!(true),
+            &json!("Webhook configured successfully"),
+            &json!(org_url)
+        )
+    );
+    let mut sorted = EVENTS.to_vec();
+    sorted.sort_unstable();
+    assert_eq!(registered["events"], json!(sorted));
+    let webhook_id = registered["webhookId"].as_str().unwrap().to_owned();
+    assert!(
+        registered.get("secret").is_none(),
+        "the integrator's own secret is not echoed"
+    );
+    let mut body = seed_body("live-1");
+    body["session"]["callbackUrl"] = json!(session_url);
+    let (status, created) = send(&server, post.clone(), SESSIONS, Some(&key), Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{created}");
+    let callback_secret = created["callbackSecret"].as_str().unwrap().to_owned();
+    assert!(callback_secret.starts_with("whsec_"), "{created}");
+
+    // Another organization neither sees nor deletes them.
+    let (_, theirs) = send(&server, get.clone(), WEBHOOKS, Some(&other), None).await;
+    assert_eq!(theirs["webhooks"], json!([]), "{theirs}");
+    let hook_path = format!("{WEBHOOKS}/{webhook_id}");
+    let (status, _) = send(
         &server,
-        post.clone(),
-        SESSIONS,
-        Some(&key),
-        Some(seed_body("live-1")),
+        reqwest::Method::DELETE,
+        &hook_path,
+        Some(&other),
+        None,
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{created}");
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, ours) = send(&server, get.clone(), WEBHOOKS, Some(&key), None).await;
+    assert_eq!(ours["webhooks"].as_array().unwrap().len(), 2, "{ours}");
 
     // What the candidate page does with the joinUrl: its token fetches the credentials.
     let url = reqwest::Url::parse(created["joinUrl"].as_str().unwrap()).unwrap();
@@ -423,4 +504,96 @@ async fn a_session_is_held_through_its_join_url_ended_and_its_results_read() {
         reqwest::get(&forged).await.unwrap().status(),
         StatusCode::FORBIDDEN
     );
+
+    // Both receivers got the session's events in order, each signed for the reference library
+    // (the callback's first attempt got a 500 and was retried, still in order).
+    let order = [
+        "interview.created",
+        "interview.started",
+        "interview.cancelled",
+        "results.available",
+    ];
+    for (receiver, secret, raw) in [
+        (&org_hooks, PLAIN_SECRET, true),
+        (&session_hooks, callback_secret.as_str(), false),
+    ] {
+        let wanted = if raw { order.len() } else { order.len() + 1 };
+        let got = receiver.wait_for(wanted).await;
+        let cases: Vec<Value> = got
+            .iter()
+            .map(|r| {
+                json!({"secret": secret, "raw": raw, "body": r.body, "headers": {
+                    "webhook-id": header(r, "webhook-id"),
+                    "webhook-timestamp": header(r, "webhook-timestamp"),
+                    "webhook-signature": header(r, "webhook-signature"),
+                }})
+            })
+            .collect();
+        let verdicts = reference_verify(Value::from(cases)).await;
+        let mut types = Vec::new();
+        let mut ids = Vec::new();
+        for (verdict, request) in verdicts.iter().zip(&got) {
+            assert_eq!(verdict["ok"], true, "{verdict}");
+            let payload = &verdict["payload"];
+            assert_eq!(payload["data"]["sessionId"], "live-1", "{payload}");
+            assert_eq!(payload["data"]["interview_id"], id.as_str());
+            let webhook_id = header(request, "webhook-id").to_owned();
+            if !ids.contains(&webhook_id) {
+                ids.push(webhook_id);
+                types.push(payload["type"].as_str().unwrap().to_owned());
+            }
+        }
+        assert_eq!(types, order, "raw secret: {raw}");
+        assert_eq!(
+            verdicts.last().unwrap()["payload"]["data"]["status"],
+            "unavailable",
+            "no model here, so the result says it could not judge"
+        );
+    }
+    // A wrong secret fails the library's check.
+    let first = &org_hooks.received()[0];
+    let wrong = json!([{"secret": "not-the-secret-at-all-0000", "raw": true, "body": first.body,
+        "headers": {"webhook-id": header(first, "webhook-id"),
+                    "webhook-timestamp": header(first, "webhook-timestamp"),
+                    "webhook-signature": header(first, "webhook-signature")}}]);
+    assert_eq!(reference_verify(wrong).await[0]["ok"], false);
+
+    // Deleted, the organization's endpoint is gone from the list.
+    let (status, deleted) = send(
+        &server,
+        reqwest::Method::DELETE,
+        &hook_path,
+        Some(&key),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, &deleted["success"]),
+        (StatusCode::OK, &json!(true))
+    );
+    let (status, _) = send(
+        &server,
+        reqwest::Method::DELETE,
+        &hook_path,
+        Some(&key),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, ours) = send(&server, get, WEBHOOKS, Some(&key), None).await;
+    assert_eq!(
+        ours["webhooks"].as_array().unwrap().len(),
+        1,
+        "the session's own remains"
+    );
 }
+
+/// Every event the sessions API offers.
+const EVENTS: [&str; 6] = [
+    "interview.created",
+    "interview.started",
+    "interview.completed",
+    "interview.cancelled",
+    "interview.error",
+    "results.available",
+];

@@ -412,7 +412,10 @@ async fn one_calls_life_is_one_stream_of_interview_events() {
             EventKind::AnswerEnded { .. } => "answer_ended",
             EventKind::Transcript { .. } => "transcript",
             EventKind::Ended { .. } => "ended",
-            EventKind::Created | EventKind::Updated { .. } | EventKind::Deleted => "interview",
+            EventKind::Created
+            | EventKind::Updated { .. }
+            | EventKind::Deleted
+            | EventKind::ResultsAvailable { .. } => "interview",
         })
         .collect();
     let at = |name: &str| {

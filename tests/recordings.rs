@@ -59,7 +59,12 @@ fn server_event<'a>(events: &'a [ClientEvent], kind: &str) -> Option<&'a Value> 
 async fn an_answer_is_recorded_served_signed_and_removed_with_its_interview() {
     let config = test_config();
     let data_dir = config.data_dir.clone();
-    let server = start_server(config).await;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = viva::server::start(config.clone(), async move {
+        let _ = stopped.await;
+    })
+    .await
+    .unwrap();
     let base = base_url(server.addr);
     let (status, created) = bearer_request(
         &base,
@@ -164,7 +169,13 @@ async fn an_answer_is_recorded_served_signed_and_removed_with_its_interview() {
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     let body: Value = refused.json().await.unwrap();
     assert_eq!(body["error"]["code"], "recording_link_invalid");
-    let rec_id = audio_url.rsplit('/').next().unwrap().split('.').next().unwrap();
+    let rec_id = audio_url
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .split('.')
+        .next()
+        .unwrap();
     let expired = format!("{base}{}", server.state.recording_urls.sign(rec_id, 1));
     let refused = reqwest::get(&expired).await.unwrap();
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
@@ -175,6 +186,25 @@ async fn an_answer_is_recorded_served_signed_and_removed_with_its_interview() {
         reqwest::get(&unsigned).await.unwrap().status(),
         StatusCode::FORBIDDEN
     );
+
+    // A restart on the same data directory keeps the interview, its messages and recordings.
+    stop.send(()).unwrap();
+    let viva::server::Running { task, state, .. } = server;
+    task.await.unwrap().unwrap();
+    drop(state);
+    let server = start_server(config).await;
+    let base = base_url(server.addr);
+    let (status, messages) =
+        bearer_request(&base, Method::GET, &messages_path, &access, None).await;
+    assert_eq!(status, StatusCode::OK, "{messages}");
+    let kept = messages["results"]
+        .as_array()
+        .and_then(|r| r.iter().find(|m| m["id"] == item_id.as_str()))
+        .unwrap_or_else(|| panic!("the answer survived the restart: {messages}"));
+    let audio_url = kept["audio_url"].as_str().unwrap().to_owned();
+    let again = reqwest::get(&audio_url).await.unwrap();
+    assert_eq!(again.status(), StatusCode::OK);
+    assert_eq!(again.bytes().await.unwrap(), file, "the same recording");
 
     // The whole call's track is kept too, at least as long as the answer.
     let store = &server.state.store;

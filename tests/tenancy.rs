@@ -24,7 +24,9 @@ async fn org_key(server: &viva::server::Running, name: &str, credits: Option<u64
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_route_crosses_from_one_organization_to_another() {
-    let server = start_server(test_config()).await;
+    let mut config = test_config();
+    config.webhook_allow_private = true; // A's webhook below goes to a closed loopback port
+    let server = start_server(config).await;
     let base = base_url(server.addr);
     let a = org_key(&server, "acme", None).await;
     let b = org_key(&server, "globex", None).await;
@@ -60,6 +62,10 @@ async fn no_route_crosses_from_one_organization_to_another() {
         .to_owned();
     let peer = connected_call(server.addr, &secret).await;
     let call_id = peer.call_id.clone();
+    let hook = json!({"url": "http://127.0.0.1:9/hooks"});
+    let (s, webhook) = bearer_request(&base, Method::POST, "/api/v1/webhooks", a, Some(hook)).await;
+    assert_eq!(s, StatusCode::CREATED, "{webhook}");
+    let webhook_id = webhook["id"].as_str().unwrap().to_owned();
 
     // B's user with the same email is another person.
     let (s, a_user) = bearer_request(
@@ -126,6 +132,28 @@ async fn no_route_crosses_from_one_organization_to_another() {
         assert_eq!(s, StatusCode::OK);
         assert!(!templates.to_string().contains(&template_id));
     }
+    // A's webhook: B's key finds neither it nor its deliveries; users manage no webhooks.
+    for (method, path) in [
+        (Method::DELETE, format!("/api/v1/webhooks/{webhook_id}")),
+        (
+            Method::GET,
+            format!("/api/v1/webhooks/{webhook_id}/deliveries"),
+        ),
+    ] {
+        let (s, answer) = bearer_request(&base, method.clone(), &path, b, None).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{method} {path}: {answer}");
+        let (s, answer) = bearer_request(&base, method.clone(), &path, b_jwt, None).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{method} {path}: {answer}");
+    }
+    let (s, hooks) = get("/api/v1/webhooks".into(), b).await;
+    assert_eq!(
+        (s, hooks),
+        (StatusCode::OK, json!([])),
+        "B lists nothing of A's"
+    );
+    let (s, _) = get("/api/v1/webhooks".into(), b_jwt).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
     // Creating an interview from A's template is as if it did not exist.
     let body = json!({"template_id": template_id, "email": "x@example.com"});
     let (s, _) = bearer_request(&base, Method::POST, "/api/v1/interviews/", b, Some(body)).await;
@@ -183,6 +211,11 @@ async fn no_route_crosses_from_one_organization_to_another() {
         (s, list.as_array().map(Vec::len)),
         (StatusCode::OK, Some(1))
     );
+    let (s, hooks) = get("/api/v1/webhooks".into(), a).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(hooks[0]["id"], webhook_id.as_str(), "{hooks}");
+    let (s, deliveries) = get(format!("/api/v1/webhooks/{webhook_id}/deliveries"), a).await;
+    assert_eq!(s, StatusCode::OK, "{deliveries}");
     peer.hangup().await.unwrap();
 }
 

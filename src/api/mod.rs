@@ -13,6 +13,7 @@ mod recordings;
 mod secret_auth;
 mod templates;
 mod web;
+mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -115,6 +116,7 @@ pub fn router(state: AppState) -> Router {
         .merge(metrics::router())
         .merge(recordings::router())
         .merge(web::router())
+        .merge(webhooks::router())
         .fallback(|| async { ApiError::not_found("not_found", "No such endpoint.") })
         .layer(middleware::from_fn_with_state(REQUEST_TIMEOUT, time_limit))
         .merge(browser)

@@ -3,8 +3,8 @@
 //! asks it to judge the transcript. Without a model, or without a word of the candidate's
 //! transcribed, the scores stay `None` and the result says why: Viva never invents a number.
 
-mod output;
 pub mod openai;
+mod output;
 pub mod runner;
 
 use std::collections::{HashMap, HashSet};
@@ -267,10 +267,13 @@ pub trait Model: Send + Sync {
     async fn assess(&self, input: &Input<'_>) -> Result<ModelOutput, ModelError>;
 }
 
-/// Whether an interview in `status` is over enough to assess: completed or incomplete (a
-/// cancelled one is not).
+/// Whether an interview in `status` is over enough to assess: completed, incomplete or
+/// cancelled (an integrator who ends a session early still reads what was answered).
 pub fn assessable(status: Status) -> bool {
-    matches!(status, Status::Completed | Status::Incomplete)
+    matches!(
+        status,
+        Status::Completed | Status::Incomplete | Status::Cancelled
+    )
 }
 
 /// The candidate's turns.
@@ -357,14 +360,7 @@ mod tests {
     use crate::call::EndReason;
 
     fn item(id: &str, role: Role, text: Option<&str>, audio_ms: Option<u32>) -> TranscriptItem {
-        TranscriptItem {
-            item_id: id.into(),
-            role,
-            text: text.map(str::to_owned),
-            audio_ms,
-            truncated_at_ms: None,
-            at_ms: 1,
-        }
+        TranscriptItem::turn(id, role, text, audio_ms, 1)
     }
 
     fn event(call: &str, at_ms: u64, kind: EventKind) -> InterviewEvent {

@@ -29,7 +29,12 @@ impl OpenAiModel {
     /// `model` at `base` (e.g. `https://api.openai.com/v1`), authorised with `key`.
     pub fn new(base: &str, key: String, model: String) -> Self {
         Self {
-            http: reqwest::Client::new(),
+            // No idle connections kept: requests are minutes apart, and a pooled connection
+            // the server has closed meanwhile would cost an attempt.
+            http: crate::http_client::builder()
+                .pool_max_idle_per_host(0)
+                .build()
+                .unwrap_or_default(),
             base: base.trim_end_matches('/').to_owned(),
             key,
             model,
@@ -199,7 +204,10 @@ mod tests {
         assert_eq!(body["response_format"]["type"], "json_schema");
         assert_eq!(body["response_format"]["json_schema"]["strict"], true);
         let user = body["messages"][1]["content"].as_str().unwrap();
-        assert!(user.contains("[item_a] interviewer: What is a queue?"), "{user}");
+        assert!(
+            user.contains("[item_a] interviewer: What is a queue?"),
+            "{user}"
+        );
         assert!(
             user.contains("[item_u] candidate: (spoke for 2.5 s; not transcribed)"),
             "{user}"

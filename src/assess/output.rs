@@ -162,7 +162,10 @@ mod tests {
     fn anything_else_is_invalid_output() {
         let bad = ErrorCode::OutputInvalid;
         assert_eq!(code(parse_chat_completion("<html>oops")), bad);
-        assert_eq!(code(parse_chat_completion(&completion("Great candidate!"))), bad);
+        assert_eq!(
+            code(parse_chat_completion(&completion("Great candidate!"))),
+            bad
+        );
         assert_eq!(code(parse_chat_completion(r#"{"choices": []}"#)), bad);
         for field in ["overall_score", "answers", "feedback", "recommendation"] {
             let mut v = good();
@@ -181,9 +184,14 @@ mod tests {
         ] {
             let mut v = good();
             *v.pointer_mut(pointer).unwrap() = value.clone();
-            assert_eq!(code(parse_output(&v.to_string())), bad, "{pointer} = {value}");
+            assert_eq!(
+                code(parse_output(&v.to_string())),
+                bad,
+                "{pointer} = {value}"
+            );
         }
-        let cut = json!({"choices": [{"finish_reason": "length", "message": {"content": "{\"overall"}}]});
+        let cut =
+            json!({"choices": [{"finish_reason": "length", "message": {"content": "{\"overall"}}]});
         assert_eq!(code(parse_chat_completion(&cut.to_string())), bad);
     }
 
@@ -221,7 +229,8 @@ mod tests {
         check(&schema());
         // The good example has exactly the schema's fields.
         let keys: Vec<_> = good().as_object().unwrap().keys().cloned().collect();
-        let mut required: Vec<String> = serde_json::from_value(schema()["required"].clone()).unwrap();
+        let mut required: Vec<String> =
+            serde_json::from_value(schema()["required"].clone()).unwrap();
         required.sort();
         assert_eq!(keys, required);
     }

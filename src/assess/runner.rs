@@ -50,8 +50,8 @@ pub struct Assessor {
     model: Option<Arc<dyn Model>>,
     limits: Limits,
     permits: Semaphore,
-    /// Interviews being assessed, and whether they were asked for again meanwhile.
-    running: Mutex<HashMap<String, bool>>,
+    /// Interviews being assessed, and when they were last asked for again meanwhile (Unix ms).
+    running: Mutex<HashMap<String, Option<u64>>>,
 }
 
 impl Assessor {
@@ -78,10 +78,14 @@ impl Assessor {
         match self.store.unfinished_results().await {
             Ok(unfinished) => {
                 if !unfinished.is_empty() {
-                    tracing::info!(count = unfinished.len(), "assessing interviews left unassessed");
+                    tracing::info!(
+                        count = unfinished.len(),
+                        "assessing interviews left unassessed"
+                    );
                 }
+                let now = unix_ms();
                 for (org_id, interview_id) in unfinished {
-                    self.schedule(org_id, interview_id);
+                    self.schedule(org_id, interview_id, now);
                 }
             }
             Err(error) => tracing::warn!(%error, "could not list the interviews to assess"),
@@ -99,39 +103,50 @@ impl Assessor {
                 (&event.kind, event.org_id, event.interview_id)
                 && assessable(*status)
             {
-                self.schedule(org_id, interview_id);
+                self.schedule(org_id, interview_id, event.at_ms);
             }
         }
     }
 
-    /// Assesses the interview in the background; if it is being assessed already, once more
-    /// afterwards (its transcript or status may have changed).
-    fn schedule(self: &Arc<Self>, org_id: String, interview_id: String) {
+    /// Assesses the interview in the background, as asked at `asked_at_ms`; if it is being
+    /// assessed already, once more afterwards (its transcript or status may have changed).
+    fn schedule(self: &Arc<Self>, org_id: String, interview_id: String, asked_at_ms: u64) {
         {
             let mut running = self.running.lock().expect("not poisoned");
             if let Some(again) = running.get_mut(&interview_id) {
-                *again = true;
+                *again = Some(again.map_or(asked_at_ms, |t| t.max(asked_at_ms)));
                 return;
             }
-            running.insert(interview_id.clone(), false);
+            running.insert(interview_id.clone(), None);
         }
         let this = self.clone();
         tokio::spawn(async move {
+            let mut asked_at_ms = asked_at_ms;
             loop {
-                if let Err(error) = this.assess(&org_id, &interview_id).await {
+                if let Err(error) = this.assess(&org_id, &interview_id, asked_at_ms).await {
                     tracing::warn!(%interview_id, %error, "could not store the interview's result");
                 }
                 let mut running = this.running.lock().expect("not poisoned");
-                if running.insert(interview_id.clone(), false) != Some(true) {
-                    running.remove(&interview_id);
-                    return;
+                match running.insert(interview_id.clone(), None) {
+                    Some(Some(again)) => asked_at_ms = again,
+                    _ => {
+                        running.remove(&interview_id);
+                        return;
+                    }
                 }
             }
         });
     }
 
-    /// Assesses one interview, unless its stored result already covers its transcript.
-    async fn assess(&self, org_id: &str, interview_id: &str) -> Result<(), StoreError> {
+    /// Assesses one interview, unless its stored result already covers its transcript, or was
+    /// made from the same transcript after `asked_at_ms` (the request was a duplicate: the
+    /// start-up sweep and an event, say).
+    async fn assess(
+        &self,
+        org_id: &str,
+        interview_id: &str,
+        asked_at_ms: u64,
+    ) -> Result<(), StoreError> {
         let store = &self.store;
         let Some(interview) = store.interview(org_id, interview_id).await? else {
             return Ok(()); // deleted
@@ -155,7 +170,9 @@ impl Assessor {
             updated_at_ms: unix_ms(),
         };
         if let Some(previous) = store.result(org_id, interview_id).await?
-            && self.covers(&previous, &result.transcript_digest)
+            && previous.transcript_digest == result.transcript_digest
+            && (self.covers(&previous)
+                || (previous.state != ResultState::Pending && previous.updated_at_ms > asked_at_ms))
         {
             return Ok(());
         }
@@ -230,12 +247,12 @@ impl Assessor {
         }
     }
 
-    /// Whether `previous` stands for a transcript with `digest`: it is finished, made from the
-    /// same transcript, and not "no model" when there is one now.
-    fn covers(&self, previous: &InterviewResult, digest: &str) -> bool {
+    /// Whether `previous` (of the same transcript) stands: it is finished, and not "no model"
+    /// when there is one now.
+    fn covers(&self, previous: &InterviewResult) -> bool {
         let finished = matches!(previous.state, ResultState::Done | ResultState::Unavailable);
         let no_model_then = previous.reason.as_deref() == Some(ASSESSMENT_UNAVAILABLE);
-        finished && previous.transcript_digest == digest && !(no_model_then && self.model.is_some())
+        finished && !(no_model_then && self.model.is_some())
     }
 
     async fn finish(&self, mut result: InterviewResult) -> Result<(), StoreError> {

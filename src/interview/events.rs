@@ -83,6 +83,12 @@ pub enum EventKind {
         /// Why.
         reason: EndReason,
     },
+    /// The interview's result is final: `done`, `unavailable` (no model, nothing to judge) or
+    /// `failed`. Becomes the `results.available` webhook.
+    ResultsAvailable {
+        /// The result's state.
+        state: String,
+    },
 }
 
 /// The in-process bus of [`InterviewEvent`]s.

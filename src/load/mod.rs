@@ -76,7 +76,7 @@ pub async fn run(config: &LoadConfig) -> Result<Report, LoadError> {
         ));
     }
     let url = config.url.trim_end_matches('/').to_owned();
-    let http = reqwest::Client::builder()
+    let http = crate::http_client::builder()
         .timeout(Duration::from_secs(10))
         .build()
         .map_err(|e| LoadError::Config(e.to_string()))?;

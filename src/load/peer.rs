@@ -252,7 +252,7 @@ impl SyntheticPeer {
             .ok_or(PeerError::NoLocalDescription)?
             .sdp;
 
-        let http = reqwest::Client::new();
+        let http = crate::http_client::client();
         let offer_sent_at = Instant::now();
         let request = http
             .post(format!("{base_url}/v1/realtime/calls?viva_events=1"))

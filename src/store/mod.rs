@@ -61,6 +61,26 @@ pub struct TranscriptItem {
     pub at_ms: u64,
 }
 
+impl TranscriptItem {
+    /// A finished turn: `text` when known, `audio_ms` of speech when measured, not truncated.
+    pub fn turn(
+        id: &str,
+        role: Role,
+        text: Option<&str>,
+        audio_ms: Option<u32>,
+        at_ms: u64,
+    ) -> Self {
+        Self {
+            item_id: id.into(),
+            role,
+            text: text.map(str::to_owned),
+            audio_ms,
+            truncated_at_ms: None,
+            at_ms,
+        }
+    }
+}
+
 /// A call's record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CallRecord {

@@ -21,6 +21,7 @@ use viva::server::{Running, start};
 
 /// Test settings with a data directory of its own.
 pub fn test_config() -> ServeConfig {
+    viva::http_client::install_crypto_provider();
     let mut config = ServeConfig::for_tests();
     config.data_dir = std::env::temp_dir().join(format!("viva-test-{}", viva::ids::new_id("")));
     config

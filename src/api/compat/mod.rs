@@ -3,8 +3,8 @@
 //! errors onto its own; none sets up calls of its own.
 
 mod skillora;
-mod tezhire;
 mod text;
+mod tezhire;
 
 use axum::Router;
 use axum::http::{HeaderMap, header};

@@ -6,6 +6,7 @@ use sqlx::{Row, query};
 
 use super::{SqliteStore, db_error, to_i64, to_u64};
 use crate::assess::{AnswerAssessment, Assessment};
+use crate::interview::{EventKind, InterviewEvent};
 use crate::store::{InterviewResult, ResultState, ResultStore, StoreError};
 
 #[async_trait]
@@ -75,6 +76,17 @@ impl ResultStore for SqliteStore {
             .await
             .map_err(db_error)?;
         }
+        if result.state != ResultState::Pending {
+            let event = InterviewEvent::of_interview(
+                &result.org_id,
+                &result.interview_id,
+                result.updated_at_ms,
+                EventKind::ResultsAvailable {
+                    state: result.state.as_str().to_owned(),
+                },
+            );
+            super::calls::append_event(&mut tx, &event).await?;
+        }
         tx.commit().await.map_err(db_error)?;
         Ok(true)
     }
@@ -84,12 +96,13 @@ impl ResultStore for SqliteStore {
         org_id: &str,
         interview_id: &str,
     ) -> Result<Option<InterviewResult>, StoreError> {
-        let Some(row) = query("SELECT * FROM interview_results WHERE interview_id = ? AND org_id = ?")
-            .bind(interview_id)
-            .bind(org_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?
+        let Some(row) =
+            query("SELECT * FROM interview_results WHERE interview_id = ? AND org_id = ?")
+                .bind(interview_id)
+                .bind(org_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?
         else {
             return Ok(None);
         };
@@ -141,7 +154,7 @@ impl ResultStore for SqliteStore {
         let rows = query(
             "SELECT i.org_id, i.id FROM interviews i
              LEFT JOIN interview_results r ON r.interview_id = i.id AND r.org_id = i.org_id
-             WHERE i.status IN ('completed', 'incomplete')
+             WHERE i.status IN ('completed', 'incomplete', 'cancelled')
                AND (r.interview_id IS NULL OR r.state IN ('pending', 'failed'))
              ORDER BY i.started_at",
         )
@@ -251,10 +264,7 @@ mod tests {
         failed.reason = Some("model_timeout".into());
         failed.attempts = 3;
         assert!(store.save_result(&failed).await.unwrap());
-        assert_eq!(
-            store.result(D, &interview.id).await.unwrap(),
-            Some(failed)
-        );
+        assert_eq!(store.result(D, &interview.id).await.unwrap(), Some(failed));
         assert_eq!(store.unfinished_results().await.unwrap().len(), 1);
     }
 
@@ -264,7 +274,12 @@ mod tests {
         let done = result(&interview, ResultState::Done);
         assert!(store.save_result(&done).await.unwrap());
         let event = InterviewEvent::of_interview(D, &interview.id, 2, EventKind::Deleted);
-        assert!(store.delete_interview(D, &interview.id, &event).await.unwrap());
+        assert!(
+            store
+                .delete_interview(D, &interview.id, &event)
+                .await
+                .unwrap()
+        );
         assert_eq!(store.result(D, &interview.id).await.unwrap(), None);
         let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM interview_result_answers")
             .fetch_one(&store.pool)

@@ -24,8 +24,8 @@ use serde_json::{Value, json};
 use self::create::{FocusArea, INVALID_FOCUS_AREA};
 use self::error::{JsonObject, SkilloraError};
 use self::json::{Page, View};
-use super::public_base;
 use super::super::{AppState, Principal, auth::valid_email, rate_limit, recording_url};
+use super::public_base;
 use crate::clock::unix_ms;
 use crate::config::ServeConfig;
 use crate::interview::{Interview, Status, Template};
@@ -386,4 +386,3 @@ fn page_of(query: &HashMap<String, String>) -> Result<Page, SkilloraError> {
         per_page: number("page_size", 20)?.min(100),
     })
 }
-

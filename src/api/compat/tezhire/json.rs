@@ -154,14 +154,7 @@ mod tests {
     use super::*;
 
     fn item(id: &str, role: Role, text: Option<&str>, audio_ms: Option<u32>) -> TranscriptItem {
-        TranscriptItem {
-            item_id: id.into(),
-            role,
-            text: text.map(str::to_owned),
-            audio_ms,
-            truncated_at_ms: None,
-            at_ms: 1_700_000_000_000,
-        }
+        TranscriptItem::turn(id, role, text, audio_ms, 1_700_000_000_000)
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod body;
 mod error;
 mod json;
 mod plan;
+mod webhooks;
 
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
@@ -29,7 +30,7 @@ use crate::interview::{EventKind, Interview, Status, Template, rfc3339};
 use crate::store::{EventsOf, ResultState, StoreError};
 
 /// The external-id system of this facade's session ids.
-const SYSTEM: &str = "tezhire";
+const SYSTEM: &str = crate::webhooks::events::SESSIONS_SYSTEM;
 /// Where a session's own data lives in its interview's `progress_data`.
 const KEY: &str = "tezhire";
 /// How long to wait before asking again for results being made.
@@ -48,6 +49,7 @@ pub(super) fn router() -> Router<AppState> {
             get(results),
         )
         .route("/api/tezhire/transcripts/{org_id}/{file}", get(transcript))
+        .merge(webhooks::router())
 }
 
 /// The organization of the `X-API-Key` (an API key; user tokens are not taken here).
@@ -104,6 +106,10 @@ async fn create(
     SessionJson(body): SessionJson<SessionBody>,
 ) -> Result<Json<Value>, SessionError> {
     body.check()?;
+    let callback_url = match &body.session.callback_url {
+        Some(url) => Some(webhooks::check_callback(&state, url).await?),
+        None => None,
+    };
     let session_id = body
         .session
         .session_id
@@ -115,10 +121,27 @@ async fn create(
         .store
         .claim_external_id(&caller.org_id, SYSTEM, &session_id, &proposed, unix_ms())
         .await?;
+    // The callback endpoint exists before the interview does, so it gets `interview.created`.
+    let callback = match callback_url {
+        Some(url) => Some(webhooks::callback_endpoint(&state, &caller.org_id, &owner, url).await?),
+        None => None,
+    };
     let interview = match state.store.interview(&caller.org_id, &owner).await? {
         // The same sessionId again: the same session.
         Some(existing) => existing,
-        None => new_interview(&state, &caller.org_id, &owner, &session_id, &body).await?,
+        None => match new_interview(&state, &caller.org_id, &owner, &session_id, &body).await {
+            Ok(interview) => interview,
+            Err(error) => {
+                if let Some(callback) = &callback {
+                    // No session (no credits, …): no endpoint left behind for it.
+                    let _ = state
+                        .store
+                        .delete_webhook(&caller.org_id, &callback.id, unix_ms())
+                        .await;
+                }
+                return Err(error);
+            }
+        },
     };
     let expiry_ms = expiry_of(&interview).unwrap_or_default();
     let join = state.jwt.join(
@@ -127,13 +150,18 @@ async fn create(
         expiry_ms.saturating_sub(unix_ms()) / 1000,
         unix_ms() / 1000,
     );
-    Ok(Json(json!({
+    let mut answer = json!({
         "success": true,
         "sessionId": session_id,
         "joinUrl": format!("{}{EMBED}/{}/?access={join}", public_base(&headers, &state), interview.id),
         "expiry": rfc3339(expiry_ms),
         "status": json::status_word(&interview, Some(expiry_ms), unix_ms()),
-    })))
+    });
+    if let Some(callback) = callback {
+        // The key the `callbackUrl`'s deliveries are signed with (Standard Webhooks).
+        answer["callbackSecret"] = Value::String(callback.secret);
+    }
+    Ok(Json(answer))
 }
 
 /// Stores the interview of a new session (id `interview_id`, already claimed).
@@ -315,7 +343,7 @@ async fn results(
     let pending = result
         .as_ref()
         .is_none_or(|r| r.state == ResultState::Pending);
-    if pending && interview.status != Status::Cancelled {
+    if pending {
         let mut error = SessionError::new(
             StatusCode::ACCEPTED,
             "results_pending",
