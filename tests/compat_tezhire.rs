@@ -56,6 +56,31 @@ async fn send(
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
+/// What the candidate page does with a session's `joinUrl`: its join token fetches the
+/// interview's credentials. The interview id and the credentials.
+async fn join_credentials(server: &Running, created: &Value) -> (String, Value) {
+    let url = reqwest::Url::parse(created["joinUrl"].as_str().unwrap()).unwrap();
+    let id = url
+        .path()
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let join = url
+        .query_pairs()
+        .find(|(k, _)| k == "access")
+        .unwrap()
+        .1
+        .into_owned();
+    let credentials = format!("/api/v1/interviews/{id}/credentials");
+    let base = base_url(server.addr);
+    let (status, creds) =
+        bearer_request(&base, reqwest::Method::POST, &credentials, &join, None).await;
+    assert_eq!(status, StatusCode::OK, "{creds}");
+    (id, creds)
+}
+
 /// The seed's create body, filled in.
 fn seed_body(session_id: &str) -> Value {
     json!({
@@ -274,6 +299,24 @@ async fn sessions_are_created_once_validated_and_kept_per_organization() {
         (StatusCode::UNAUTHORIZED, &json!("unauthorized"))
     );
 
+    // configuration.voiceId and enableTranscription reach the realtime session; an unknown
+    // voice leaves the default.
+    for (voice, transcribe, want) in [("verse", false, "verse"), ("nova-ultra", true, "alloy")] {
+        let mut body = seed_body(&format!("s-voice-{voice}"));
+        body["configuration"]["voiceId"] = json!(voice);
+        body["configuration"]["enableTranscription"] = json!(transcribe);
+        let (status, created) = send(&server, post.clone(), SESSIONS, Some(&key), Some(body)).await;
+        assert_eq!(status, StatusCode::OK, "{created}");
+        let (_, creds) = join_credentials(&server, &created).await;
+        let token = &creds["session_token"];
+        assert_eq!(token["voice"], want, "{token}");
+        assert_eq!(
+            token["input_audio_transcription"].is_null(),
+            !transcribe,
+            "{token}"
+        );
+    }
+
     // The demo page is served, with its script.
     let page = reqwest::get(format!("{}/tezhire", base_url(server.addr)))
         .await
@@ -357,24 +400,8 @@ async fn a_session_is_held_through_its_join_url_ended_and_its_results_read() {
     assert_eq!(ours["webhooks"].as_array().unwrap().len(), 2, "{ours}");
 
     // What the candidate page does with the joinUrl: its token fetches the credentials.
-    let url = reqwest::Url::parse(created["joinUrl"].as_str().unwrap()).unwrap();
-    let id = url
-        .path()
-        .trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_owned();
-    let join = url
-        .query_pairs()
-        .find(|(k, _)| k == "access")
-        .unwrap()
-        .1
-        .into_owned();
-    let base = base_url(server.addr);
-    let credentials = format!("/api/v1/interviews/{id}/credentials");
-    let (status, creds) = bearer_request(&base, post.clone(), &credentials, &join, None).await;
-    assert_eq!(status, StatusCode::OK, "{creds}");
+    let (id, creds) = join_credentials(&server, &created).await;
+    assert_eq!(creds["session_token"]["voice"], "alloy", "voiceId");
     let secret = creds["session_token"]["client_secret"]["value"]
         .as_str()
         .unwrap();

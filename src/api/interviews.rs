@@ -280,15 +280,18 @@ pub(crate) fn interview_session(
     question: Option<usize>,
 ) -> SessionConfig {
     let instructions = interview.instructions(template, question);
+    let transcription = interview
+        .transcribes()
+        .then(|| json!({ "model": "whisper-1" }));
     let value = json!({
         "type": "realtime",
         "instructions": instructions,
         "audio": {
             "input": {
-                "transcription": { "model": "whisper-1" },
+                "transcription": transcription,
                 "turn_detection": { "type": "server_vad", "threshold": 0.5, "prefix_padding_ms": 300, "silence_duration_ms": 500 },
             },
-            "output": { "voice": "alloy" },
+            "output": { "voice": interview.voice().unwrap_or("alloy") },
         },
         "viva": { "questions": interview.questions, "start": question.map_or(0, |n| n - 1), "only": question.is_some() },
     });

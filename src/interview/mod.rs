@@ -138,6 +138,14 @@ impl Status {
     }
 }
 
+/// Where `progress_data` keeps a facade's session choices (voice, transcription).
+const SESSION_KEY: &str = "session";
+
+/// The realtime voices an interview may ask for (OpenAI's; the local engine has one).
+pub const VOICES: [&str; 10] = [
+    "alloy", "ash", "ballad", "cedar", "coral", "echo", "marin", "sage", "shimmer", "verse",
+];
+
 /// An interview, as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Interview {
@@ -218,6 +226,26 @@ impl Interview {
         } else {
             Ok(())
         }
+    }
+
+    /// The interviewer's voice a facade chose for it (`progress_data.session.voice`), if any.
+    pub fn voice(&self) -> Option<&str> {
+        self.progress_data[SESSION_KEY]["voice"].as_str()
+    }
+
+    /// Whether the candidate's speech is to be transcribed (`progress_data.session.transcription`;
+    /// yes unless a facade said no).
+    pub fn transcribes(&self) -> bool {
+        self.progress_data[SESSION_KEY]["transcription"]
+            .as_bool()
+            .unwrap_or(true)
+    }
+
+    /// Records the facade's session choices: `voice` (one of [`VOICES`], else the default) and
+    /// whether to transcribe.
+    pub fn set_session_choices(progress: &mut Value, voice: Option<&str>, transcription: bool) {
+        let voice = voice.filter(|v| VOICES.contains(v));
+        progress[SESSION_KEY] = json!({ "voice": voice, "transcription": transcription });
     }
 
     /// Progress at creation: on question 1, none completed.

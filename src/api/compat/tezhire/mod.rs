@@ -188,6 +188,11 @@ async fn new_interview(
         "expiresAtMs": now + state.config.join_link_ttl * 1000,
         "request": body,
     });
+    Interview::set_session_choices(
+        &mut progress,
+        body.configuration.voice_id.as_deref(),
+        body.configuration.enable_transcription.unwrap_or(true),
+    );
     let interview = Interview {
         id: interview_id.to_owned(),
         org_id: org_id.to_owned(),
