@@ -263,6 +263,11 @@ pub struct ServeConfig {
     #[arg(long, env = "VIVA_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set)]
     pub webhook_allow_private: bool,
 
+    /// On SIGTERM or Ctrl-C, how long running calls may go on (seconds) before they are
+    /// ended; new calls and interviews are refused meanwhile. A second signal ends them at once.
+    #[arg(long, env = "VIVA_DRAIN_TIMEOUT", default_value_t = 900)]
+    pub drain_timeout: u64,
+
     /// Webhook retry delays, attempt timeout and poll interval (not flags; tests shorten them).
     #[arg(skip)]
     pub webhook_schedule: crate::webhooks::Schedule,
@@ -349,6 +354,7 @@ impl ServeConfig {
             join_link_ttl: 7 * 86_400,
             rate_limit_per_minute: 100,
             webhook_allow_private: false,
+            drain_timeout: 5,
             webhook_schedule: crate::webhooks::Schedule::default(),
         }
     }

@@ -14,6 +14,7 @@ pub mod call;
 pub mod clock;
 pub mod config;
 pub mod credentials;
+pub mod drain;
 pub mod http_client;
 pub mod ids;
 pub mod interview;

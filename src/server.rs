@@ -228,6 +228,7 @@ async fn build_state_with(
         config.assess_limits,
     );
     Ok(AppState(Arc::new(AppContext {
+        drain: Arc::default(),
         api_key,
         turn_secrets,
         turn_urls,
@@ -278,10 +279,10 @@ pub async fn start(
         axum::serve(listener, router)
             .with_graceful_shutdown(async move {
                 shutdown.await;
+                drain(&draining).await;
                 if let Some(turn) = embedded {
                     turn.close().await;
                 }
-                draining.calls.hang_up_all().await;
             })
             .await
     });
@@ -315,6 +316,38 @@ async fn start_turn(config: &ServeConfig) -> Result<Option<EmbeddedTurn>, StartE
             "binding the TURN server on {bind} (UDP; --turn-listen off disables it)"
         )))?;
     Ok(Some(turn))
+}
+
+/// How long ended calls get to store what they hold before the server stops anyway.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The drain after the first shutdown signal: no new calls or interviews (`/readyz` is 503),
+/// the candidates told, running calls left to end on their own until `--drain-timeout` or a
+/// second signal; then the rest are ended and given [`SHUTDOWN_GRACE`] to store everything.
+async fn drain(state: &AppState) {
+    state.drain.begin(crate::clock::unix_ms());
+    let timeout = std::time::Duration::from_secs(state.config.drain_timeout);
+    let live = state.calls.len();
+    tracing::info!(
+        live,
+        ?timeout,
+        "draining: refusing new calls; a second signal ends the live ones"
+    );
+    let notice = serde_json::json!({
+        "type": "viva.server.draining",
+        "message": "The server is restarting soon. Your interview continues for now.",
+        "drain_timeout_s": state.config.drain_timeout,
+    });
+    state
+        .calls
+        .tell_all(crate::call::Control::Notice(notice))
+        .await;
+    tokio::select! {
+        () = state.calls.idle() => tracing::info!("drained: no call is live"),
+        () = tokio::time::sleep(timeout) => tracing::warn!(live = state.calls.len(), "the drain timed out: ending the live calls"),
+        () = shutdown_signal() => tracing::warn!(live = state.calls.len(), "a second signal: ending the live calls"),
+    }
+    state.calls.shut_down_all(SHUTDOWN_GRACE).await;
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

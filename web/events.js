@@ -154,6 +154,11 @@ export function handleServerEvent(ev) {
       break;
     }
 
+    case "viva.server.draining":
+      // The call goes on; the candidate learns that a restart is coming.
+      addError({ source: "server", code: "draining", message: typeof ev.message === "string" && ev.message ? ev.message : "The server is restarting soon." });
+      break;
+
     case "viva.call.ended":
       endedByServer(typeof ev.reason === "string" && ev.reason ? ev.reason : "The interview was ended.");
       break;

@@ -4,6 +4,7 @@ mod auth;
 mod compat;
 mod cors;
 mod detail;
+mod draining;
 mod error;
 mod interviews;
 mod metrics;
@@ -89,6 +90,8 @@ pub struct AppContext {
     pub recording_files: Arc<dyn crate::recording::RecordingStore>,
     /// Signs and checks recording URLs.
     pub recording_urls: crate::recording::signed_url::UrlSigner,
+    /// Whether the server is draining (refusing new calls and interviews).
+    pub drain: Arc<crate::drain::Drain>,
 }
 
 impl std::ops::Deref for AppState {
@@ -108,6 +111,7 @@ pub fn router(state: AppState) -> Router {
         .layer(cors::layer(&state.config.cors_origins));
     Router::new()
         .route("/api/health", get(health))
+        .merge(draining::router())
         .merge(realtime::server_router())
         .merge(auth::router())
         .merge(templates::router())
@@ -120,6 +124,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { ApiError::not_found("not_found", "No such endpoint.") })
         .layer(middleware::from_fn_with_state(REQUEST_TIMEOUT, time_limit))
         .merge(browser)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            draining::refuse_new_work,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(
             // One span per request: its method and route template, never the URI (a join link

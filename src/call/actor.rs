@@ -41,6 +41,9 @@ const CONTROL_CAPACITY: usize = 8;
 const PACER_STALL: Duration = Duration::from_millis(40);
 /// How long an ended call waits for its `viva.call.ended` to reach the candidate.
 const END_NOTICE_GRACE: Duration = Duration::from_millis(250);
+/// What the candidate is told when a shutdown ends the call.
+const SHUTDOWN_NOTICE: &str =
+    "The server is restarting, so this call has ended. Please join again.";
 /// Calls that never connect are given up after this long.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -58,6 +61,10 @@ pub enum Control {
         /// Why, for the candidate.
         reason: String,
     },
+    /// Send this event to the candidate's client (e.g. `viva.server.draining`).
+    Notice(Value),
+    /// End the call because the server is shutting down, telling the candidate first.
+    Shutdown,
 }
 
 /// Everything a call starts with.
@@ -265,11 +272,13 @@ impl Call {
                     Some(Control::Hangup) | None => break EndReason::Hangup,
                     Some(Control::ClientEvent(event)) => self.handle(Input::ClientEvent(event)).await,
                     Some(Control::End { reason }) => {
-                        let told = serde_json::json!({"type": "viva.call.ended", "reason": reason});
-                        self.send_to_client(told.to_string()).await;
-                        // Let the message leave before the connection closes.
-                        tokio::time::sleep(END_NOTICE_GRACE).await;
+                        self.tell_ended(&reason).await;
                         break EndReason::Hangup;
+                    }
+                    Some(Control::Notice(event)) => self.send_to_client(event.to_string()).await,
+                    Some(Control::Shutdown) => {
+                        self.tell_ended(SHUTDOWN_NOTICE).await;
+                        break EndReason::ServerShutdown;
                     }
                 },
                 _ = &mut connect_deadline, if !self.core.is_connected() => break EndReason::ConnectTimeout,
@@ -398,6 +407,14 @@ impl Call {
             PeerEvent::State(state) => tracing::debug!(call_id = %self.id, ?state, "peer state"),
         }
         None
+    }
+
+    /// Tells the candidate why the call ends (`viva.call.ended`) and lets it leave.
+    async fn tell_ended(&mut self, reason: &str) {
+        let told = serde_json::json!({"type": "viva.call.ended", "reason": reason});
+        self.send_to_client(told.to_string()).await;
+        // Let the message leave before the connection closes.
+        tokio::time::sleep(END_NOTICE_GRACE).await;
     }
 
     /// Sends an event to the candidate, or holds it until the data channel opens (the oldest

@@ -18,6 +18,8 @@ pub enum EndReason {
     UpstreamClosed,
     /// The peer never connected.
     ConnectTimeout,
+    /// The server shut down (its drain ended) while the call ran.
+    ServerShutdown,
 }
 
 impl EndReason {
@@ -30,6 +32,7 @@ impl EndReason {
             Self::PeerFailed => "peer_failed",
             Self::UpstreamClosed => "upstream_closed",
             Self::ConnectTimeout => "connect_timeout",
+            Self::ServerShutdown => "server_shutdown",
         }
     }
 
@@ -63,6 +66,7 @@ mod tests {
             EndReason::PeerFailed,
             EndReason::UpstreamClosed,
             EndReason::ConnectTimeout,
+            EndReason::ServerShutdown,
         ] {
             let json = serde_json::to_value(reason).unwrap();
             assert_eq!(json, reason.as_str());

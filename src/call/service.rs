@@ -277,10 +277,28 @@ impl Calls {
         ended
     }
 
-    /// Hangs up every live call (shutdown).
-    pub async fn hang_up_all(&self) {
+    /// Sends `control` to every live call; how many took it.
+    pub async fn tell_all(&self, control: Control) -> usize {
+        let mut told = 0;
         for id in self.registry.ids() {
-            let _ = self.send(&id, Control::Hangup).await;
+            if self.send(&id, control.clone()).await.is_ok() {
+                told += 1;
+            }
+        }
+        told
+    }
+
+    /// Ends every live call for a shutdown (the candidates are told) and waits up to `grace`
+    /// for them to finish: their messages, recordings and interviews stored.
+    pub async fn shut_down_all(&self, grace: std::time::Duration) {
+        self.tell_all(Control::Shutdown).await;
+        let _ = tokio::time::timeout(grace, self.idle()).await;
+    }
+
+    /// Resolves once no call is live.
+    pub async fn idle(&self) {
+        while !self.registry.is_empty() {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
     }
 }
