@@ -128,13 +128,15 @@ async fn the_request_over_the_limit_gets_429_and_other_keys_do_not() {
     let (status, headers, _) = send(&server, Method::GET, PATH, access, None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(number(&headers, "ratelimit-remaining"), 2);
-    // The embed page counts against the token its link carries.
+    // The embed page counts against the token its link carries (a join token of its own).
     let id = body["interview_details"]["id"].as_str().unwrap();
     let url = body["interview_url"].as_str().unwrap();
     assert!(url.contains(&format!("/embed/ai-interview/{id}/?access=")));
-    let page = reqwest::get(url).await.unwrap();
-    assert_eq!(page.status(), StatusCode::OK);
-    assert_eq!(page.headers()["ratelimit-remaining"], "1");
+    for remaining in ["2", "1"] {
+        let page = reqwest::get(url).await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK);
+        assert_eq!(page.headers()["ratelimit-remaining"], remaining);
+    }
 
     // The limit is the facade's: the same key still reaches Viva's own API.
     let (status, headers, body) = send(&server, Method::GET, "/api/v1/templates", &a, None).await;
