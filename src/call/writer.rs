@@ -18,8 +18,9 @@ use crate::store::{CallChanges, CallStore, TranscriptItem};
 
 /// Writes a call may have waiting for the store; beyond this, they are dropped and logged.
 const QUEUE_MAX: usize = 256;
-/// How long the end of a call waits for its last writes.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long the end of a call waits for its last writes before it frees its slot (a call
+/// shown as not live has its end reason stored, unless the store is stuck this long).
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// One thing to write.
 enum Write {
