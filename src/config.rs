@@ -197,6 +197,10 @@ pub struct ServeConfig {
     #[arg(long, env = "VIVA_DEMO", default_value_t = false)]
     pub demo: bool,
 
+    /// Seconds an interview WebSocket may stay silent before it is closed.
+    #[arg(long, env = "VIVA_WS_IDLE_SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub ws_idle_secs: u64,
+
     /// Opus encoder complexity for the interviewer's voice (0-10).
     #[arg(long, env = "VIVA_OPUS_COMPLEXITY", default_value_t = 5, value_parser = clap::value_parser!(u8).range(0..=10))]
     pub opus_complexity: u8,
@@ -271,6 +275,10 @@ pub struct ServeConfig {
     /// Webhook retry delays, attempt timeout and poll interval (not flags; tests shorten them).
     #[arg(skip)]
     pub webhook_schedule: crate::webhooks::Schedule,
+
+    /// Speech to text of candidate turns for the local engine (`--stt-*`).
+    #[command(flatten)]
+    pub stt: crate::stt::SttConfig,
 }
 
 impl ServeConfig {
@@ -339,6 +347,7 @@ impl ServeConfig {
             public_ip: None,
             max_calls: 50,
             demo: false,
+            ws_idle_secs: 300,
             opus_complexity: 5,
             turn_secret: Some("test-turn-secret".into()),
             turn_secret_previous: None,
@@ -356,6 +365,7 @@ impl ServeConfig {
             webhook_allow_private: false,
             drain_timeout: 5,
             webhook_schedule: crate::webhooks::Schedule::default(),
+            stt: crate::stt::SttConfig::default(),
         }
     }
 }

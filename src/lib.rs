@@ -25,6 +25,7 @@ pub mod realtime;
 pub mod recording;
 pub mod server;
 pub mod store;
+pub mod stt;
 pub mod turn_server;
 pub mod upstream;
 pub mod webhooks;

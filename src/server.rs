@@ -156,7 +156,17 @@ async fn build_state_with(
         "",
     )?;
     let upstream: Arc<dyn Upstream> = match config.upstream_kind() {
-        UpstreamKind::Local => Arc::new(LocalUpstream::default()),
+        UpstreamKind::Local => {
+            let transcriber =
+                crate::stt::Transcriber::from_config(&config.stt, config.openai_api_key.as_deref());
+            match &transcriber {
+                Some(t) => t.log_health(),
+                None => tracing::info!(
+                    "no transcription service (--stt-url): candidate turns are stored without text"
+                ),
+            }
+            Arc::new(LocalUpstream::default().with_transcriber(transcriber))
+        }
         UpstreamKind::Openai => {
             let key = config.openai_api_key.clone().ok_or_else(|| {
                 StartError::Config("--upstream openai needs OPENAI_API_KEY".into())

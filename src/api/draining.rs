@@ -37,6 +37,7 @@ const NEW_WORK: &[(Method, &str)] = &[
     (Method::POST, "/v1/partners/mock-interviews"),
     (Method::POST, "/v1/partners/mock-interviews/"),
     (Method::POST, "/api/tezhire/interview-sessions"),
+    (Method::POST, "/api/v1/openhire/sessions"),
     (Method::GET, "/ws/*"),
     (Method::GET, "/interview/*"),
 ];

@@ -6,6 +6,7 @@ mod cors;
 mod detail;
 mod draining;
 mod error;
+mod hiring;
 mod interviews;
 mod metrics;
 mod rate_limit;
@@ -116,6 +117,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::router())
         .merge(templates::router())
         .merge(interviews::router())
+        .merge(hiring::router())
         .merge(compat::router(&state.config))
         .merge(metrics::router())
         .merge(recordings::router())

@@ -5,6 +5,7 @@ mod builtin;
 mod events;
 pub mod lifecycle;
 mod service;
+mod text_call;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -12,6 +13,7 @@ use serde_json::{Value, json};
 pub use builtin::builtin_templates;
 pub use events::{EventBus, EventKind, InterviewEvent};
 pub use service::Interviews;
+pub use text_call::{TEXT_CALL_SOURCE, TextCall, merged};
 
 /// Most and fewest questions in a plan.
 pub const PLAN_LEN: std::ops::RangeInclusive<usize> = 1..=10;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::{EventBus, EventKind, Interview, InterviewEvent};
 use crate::clock::unix_ms;
-use crate::store::{Store, StoreError};
+use crate::store::{CallChanges, NewCall, Store, StoreError};
 
 /// Changes interviews and tells subscribers.
 #[derive(Clone)]
@@ -59,5 +59,21 @@ impl Interviews {
             self.bus.publish(event);
         }
         Ok(deleted)
+    }
+
+    /// Records a call that carries no media (a typed interview over a WebSocket), so its
+    /// messages and events are an interview's like a voice call's.
+    pub async fn start_call(&self, call: &NewCall<'_>) -> Result<(), StoreError> {
+        self.store.call_started(call).await
+    }
+
+    /// Writes what such a call changed (items and events, in one transaction), then publishes
+    /// its events: the lifecycle, the assessor and webhooks see them as a voice call's.
+    pub async fn record_call(&self, call_id: &str, changes: CallChanges) -> Result<(), StoreError> {
+        self.store.record_call(call_id, &changes).await?;
+        for event in changes.events {
+            self.bus.publish(event);
+        }
+        Ok(())
     }
 }

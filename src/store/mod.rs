@@ -5,6 +5,7 @@
 //! [`SqliteStore`] is the embedded default (one file, WAL, migrations embedded).
 
 mod external;
+mod hiring;
 mod recordings;
 mod results;
 mod sqlite;
@@ -17,6 +18,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 pub use external::ExternalIds;
+pub use hiring::{Application, Candidate, HiringStore, Job, Listed, Page};
 pub use recordings::{Recording, RecordingIndex};
 pub use results::{InterviewResult, ResultState, ResultStore};
 pub use sqlite::SqliteStore;
@@ -335,7 +337,14 @@ pub trait OrgStore: Send + Sync {
 /// Everything Viva persists.
 #[async_trait]
 pub trait Store:
-    IntegratorStore + CallStore + OrgStore + RecordingIndex + ResultStore + WebhookStore + ExternalIds
+    IntegratorStore
+    + CallStore
+    + OrgStore
+    + RecordingIndex
+    + ResultStore
+    + WebhookStore
+    + ExternalIds
+    + HiringStore
 {
     /// Waits for pending writes and closes the connections.
     async fn close(&self);

@@ -2,9 +2,12 @@
 //! format, calls the same services (the store, `Interviews`, `Calls`) and maps the domain
 //! errors onto its own; none sets up calls of its own.
 
+mod demo;
+mod openhire;
 mod skillora;
 mod text;
 mod tezhire;
+mod ws;
 
 use axum::Router;
 use axum::http::{HeaderMap, header};
@@ -20,6 +23,7 @@ pub(super) fn router(config: &ServeConfig) -> Router<AppState> {
     Router::new()
         .merge(skillora::router(config))
         .merge(tezhire::router())
+        .merge(openhire::router())
 }
 
 /// Where clients reach this server: the proxy's `X-Forwarded-Proto`/`X-Forwarded-Host`, else

@@ -3,6 +3,7 @@
 
 mod calls;
 mod external;
+mod hiring;
 mod integrator;
 mod orgs;
 mod recordings;

@@ -4,9 +4,14 @@
 //! (earshot's neural VAD), `speech_started`/`speech_stopped`/`committed`, conversation items
 //! with the answer's duration, interviewer turns that ask the next question of a plan, as
 //! transcript events and as audio (espeak-ng, or a tone without it), cancellation on barge-in.
-//! What it cannot do it says plainly: without a speech recogniser, candidate items carry no
-//! text, and a requested transcription fails with `transcription_unavailable`.
+//! With a [`Transcriber`] (`--stt-url`), a requested transcription (`audio.input.transcription`)
+//! of each committed turn runs off the engine's loop and arrives as
+//! `conversation.item.input_audio_transcription.completed` (or `.failed` with the reason), as
+//! OpenAI's does, in order with the other events. What it cannot do it says plainly: without
+//! a transcriber a requested transcription fails with `transcription_unavailable`, and it never
+//! reacts to what was said (no language model).
 
+mod heard;
 mod plan;
 mod voice;
 
@@ -25,6 +30,8 @@ use crate::ids::new_id;
 use crate::realtime::events::{ClientEvent, ClientKind, ServerKind, error_event, server_event};
 use crate::realtime::session::VadSettings;
 use crate::realtime::{SessionConfig, TurnDetection};
+use crate::stt::{Transcriber, Utterance};
+use heard::Heard;
 pub use plan::{QuestionPlan, Turn};
 pub use voice::SpeechSource;
 
@@ -38,12 +45,22 @@ const AUDIO_PIECE_SAMPLES: usize = 2_400;
 #[derive(Debug, Clone, Default)]
 pub struct LocalUpstream {
     plan: QuestionPlan,
+    transcriber: Option<Transcriber>,
 }
 
 impl LocalUpstream {
     /// An engine asking the questions of `plan`.
     pub fn new(plan: QuestionPlan) -> Self {
-        Self { plan }
+        Self {
+            plan,
+            transcriber: None,
+        }
+    }
+
+    /// The same engine, transcribing candidate turns with `transcriber` (shared by every call).
+    pub fn with_transcriber(mut self, transcriber: Option<Transcriber>) -> Self {
+        self.transcriber = transcriber;
+        self
     }
 }
 
@@ -64,8 +81,9 @@ impl Upstream for LocalUpstream {
     ) -> Result<UpstreamLink, UpstreamError> {
         let (tx, to_engine) = mpsc::channel(TO_UPSTREAM_CAPACITY);
         let (from_engine, rx) = mpsc::channel(FROM_UPSTREAM_CAPACITY);
-        let engine = Engine::new(session, self.plan.clone(), from_engine)
+        let mut engine = Engine::new(session, self.plan.clone(), from_engine)
             .map_err(|e| UpstreamError::Refused(e.to_string()))?;
+        engine.transcriber = self.transcriber.clone();
         let call_id = call_id.to_owned();
         tokio::spawn(async move {
             engine.run(to_engine).await;
@@ -105,7 +123,22 @@ struct Engine {
     generated_rx: mpsc::Receiver<(String, FromUpstream)>,
     /// The engine's own plan, for sessions that bring none.
     base_plan: QuestionPlan,
+    transcriber: Option<Transcriber>,
+    /// The candidate's recent audio, by position in the input (24 kHz samples).
+    heard: Heard,
+    /// Input position where the turn detector's clock (`audio_*_ms`) starts.
+    vad_origin: u64,
+    /// Input position after the last commit or clear (manual turns start there).
+    commit_mark: u64,
+    /// Transcription events finished off the loop, to be sent in turn.
+    transcribed_tx: mpsc::Sender<Value>,
+    transcribed_rx: mpsc::Receiver<Value>,
 }
+
+/// Audio kept before a turn starts, beyond the prefix padding, in ms.
+const IDLE_KEEP_MS: u64 = 1_500;
+/// Input samples per ms.
+const SAMPLES_PER_MS: u64 = voice::RATE as u64 / 1_000;
 
 impl Engine {
     fn new(
@@ -114,6 +147,7 @@ impl Engine {
         out: mpsc::Sender<FromUpstream>,
     ) -> Result<Self, crate::audio::AudioError> {
         let (generated_tx, generated_rx) = mpsc::channel(FROM_UPSTREAM_CAPACITY);
+        let (transcribed_tx, transcribed_rx) = mpsc::channel(FROM_UPSTREAM_CAPACITY);
         let mut engine = Self {
             session_id: new_id("sess_"),
             session,
@@ -129,6 +163,12 @@ impl Engine {
             generated_tx,
             generated_rx,
             base_plan: QuestionPlan::default(),
+            transcriber: None,
+            heard: Heard::default(),
+            vad_origin: 0,
+            commit_mark: 0,
+            transcribed_tx,
+            transcribed_rx,
         };
         engine.base_plan = engine.plan.clone();
         engine.apply_plan();
@@ -154,7 +194,10 @@ impl Engine {
         match (&mut self.vad, self.vad_settings) {
             (_, None) => self.vad = None,
             (Some(vad), Some(s)) => vad.set_config(vad_config(s)),
-            (None, Some(s)) => self.vad = Some(TurnDetector::new(vad_config(s))?),
+            (None, Some(s)) => {
+                self.vad = Some(TurnDetector::new(vad_config(s))?);
+                self.vad_origin = self.heard.end();
+            }
         }
         Ok(())
     }
@@ -181,6 +224,11 @@ impl Engine {
                     Some(ToUpstream::Event(event)) => self.on_client_event(event).await,
                     None => break,
                 },
+                Some(event) = self.transcribed_rx.recv() => {
+                    if !self.emit(event).await {
+                        break;
+                    }
+                }
                 Some((response_id, message)) = self.generated_rx.recv() => {
                     let current = self.response.as_ref().is_some_and(|r| r.id == response_id);
                     if !current {
@@ -199,6 +247,20 @@ impl Engine {
         if let Some(response) = self.response.take() {
             response.task.abort();
         }
+        // Transcriptions still running finish (each is bounded by --stt-timeout) and go out
+        // while the call still listens.
+        let Self {
+            transcribed_tx,
+            mut transcribed_rx,
+            out,
+            ..
+        } = self;
+        drop(transcribed_tx);
+        while let Some(event) = transcribed_rx.recv().await {
+            if out.send(FromUpstream::Event(event)).await.is_err() {
+                break;
+            }
+        }
     }
 
     async fn on_audio(&mut self, pcm: &[u8]) {
@@ -207,7 +269,13 @@ impl Engine {
             .map(|b| i16::from_le_bytes([b[0], b[1]]))
             .collect();
         self.uncommitted_ms += samples.len() as u64 * 1000 / u64::from(voice::RATE);
-        let Some(vad) = &mut self.vad else { return };
+        if self.transcriber.is_some() {
+            self.heard.push(&samples); // kept only where it can be transcribed
+        }
+        let Some(vad) = &mut self.vad else {
+            self.heard.keep_from(self.commit_mark);
+            return;
+        };
         vad.push(&samples);
         let events: Vec<VadEvent> = std::iter::from_fn(|| vad.poll()).collect();
         for event in events {
@@ -220,6 +288,23 @@ impl Engine {
                 }
             }
         }
+        // Keep the open turn, or enough for the next one's prefix padding.
+        let keep_from = match &self.user_turn {
+            Some(turn) => self.position(turn.start_ms),
+            None => {
+                let padding = self
+                    .vad_settings
+                    .map_or(0, |s| u64::from(s.prefix_padding_ms));
+                let keep = (padding + IDLE_KEEP_MS) * SAMPLES_PER_MS;
+                self.heard.end().saturating_sub(keep)
+            }
+        };
+        self.heard.keep_from(keep_from);
+    }
+
+    /// The input position of the turn detector's `ms`.
+    fn position(&self, ms: u64) -> u64 {
+        self.vad_origin + ms * SAMPLES_PER_MS
     }
 
     async fn on_speech_started(&mut self, audio_start_ms: u64) {
@@ -248,17 +333,24 @@ impl Engine {
             json!({ "audio_end_ms": audio_end_ms, "item_id": turn.item_id }),
         ))
         .await;
-        self.commit_user_item(turn.item_id, audio_end_ms.saturating_sub(turn.start_ms))
-            .await;
+        let span = (self.position(turn.start_ms), self.position(audio_end_ms));
+        self.commit_user_item(
+            turn.item_id,
+            audio_end_ms.saturating_sub(turn.start_ms),
+            span,
+        )
+        .await;
         if self.vad_settings.is_some_and(|s| s.create_response) && self.response.is_none() {
             self.start_response().await;
         }
     }
 
-    /// `input_audio_buffer.committed` and the user item it makes. The item carries no
-    /// transcript: the engine has no recogniser and will not invent one.
-    async fn commit_user_item(&mut self, item_id: String, audio_ms: u64) {
+    /// `input_audio_buffer.committed` and the user item it makes, of the input in `span`
+    /// (positions). The item carries no transcript; a requested one comes from the transcriber,
+    /// later, or fails.
+    async fn commit_user_item(&mut self, item_id: String, audio_ms: u64, span: (u64, u64)) {
         self.uncommitted_ms = 0;
+        self.commit_mark = self.heard.end();
         let previous = self.last_item_id.replace(item_id.clone());
         self.emit(server_event(
             "input_audio_buffer.committed",
@@ -277,28 +369,55 @@ impl Engine {
             ))
             .await;
         }
-        let transcription_requested = self
+        let requested = self
             .session
             .0
             .get("audio")
             .and_then(|a| a.pointer("/input/transcription"))
-            .is_some_and(|t| !t.is_null());
-        if transcription_requested {
-            self.emit(server_event(
-                "conversation.item.input_audio_transcription.failed",
-                json!({
-                    "item_id": item_id,
-                    "content_index": 0,
-                    "error": {
-                        "type": "transcription_error",
-                        "code": "transcription_unavailable",
-                        "message": "The local engine has no speech recogniser: the answer is kept as audio, without a transcript.",
-                        "param": null,
-                    },
-                }),
+            .filter(|t| !t.is_null())
+            .cloned();
+        let Some(requested) = requested else { return };
+        let Some(transcriber) = self.transcriber.clone() else {
+            let message = "No transcription service is configured (--stt-url): the answer is kept as audio, without a transcript.";
+            self.emit(transcription_failed(
+                &item_id,
+                "transcription_unavailable",
+                message,
             ))
             .await;
-        }
+            return;
+        };
+        let text_of = |key: &str| {
+            requested
+                .get(key)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        let utterance = Utterance {
+            samples: self.heard.range(span.0, span.1),
+            language: text_of("language"),
+            prompt: text_of("prompt"),
+        };
+        let done = self.transcribed_tx.clone();
+        tokio::spawn(async move {
+            let event = match transcriber.transcribe(utterance).await {
+                Ok(heard) => server_event(
+                    "conversation.item.input_audio_transcription.completed",
+                    json!({
+                        "item_id": item_id,
+                        "content_index": 0,
+                        "transcript": heard.text,
+                        "usage": { "type": "duration", "seconds": heard.audio_seconds },
+                    }),
+                ),
+                Err(error) => {
+                    let message =
+                        format!("{error}: the answer is kept as audio, without a transcript.");
+                    transcription_failed(&item_id, error.code(), &message)
+                }
+            };
+            let _ = done.send(event).await;
+        });
     }
 
     async fn on_client_event(&mut self, event: ClientEvent) {
@@ -375,11 +494,13 @@ impl Engine {
                     .await;
                 } else {
                     let ms = self.uncommitted_ms;
-                    self.commit_user_item(new_id("item_"), ms).await;
+                    let span = (self.commit_mark, self.heard.end());
+                    self.commit_user_item(new_id("item_"), ms, span).await;
                 }
             }
             ClientKind::InputAudioBufferClear => {
                 self.uncommitted_ms = 0;
+                self.commit_mark = self.heard.end();
                 self.emit(server_event("input_audio_buffer.cleared", json!({})))
                     .await;
             }
@@ -482,6 +603,18 @@ impl Engine {
         }});
         self.emit(server_event("response.done", done)).await;
     }
+}
+
+/// `conversation.item.input_audio_transcription.failed` for `item_id`.
+fn transcription_failed(item_id: &str, code: &str, message: &str) -> Value {
+    server_event(
+        "conversation.item.input_audio_transcription.failed",
+        json!({
+            "item_id": item_id,
+            "content_index": 0,
+            "error": { "type": "transcription_error", "code": code, "message": message, "param": null },
+        }),
+    )
 }
 
 fn vad_config(settings: VadSettings) -> VadConfig {
