@@ -104,8 +104,11 @@ async fn advance(
     let Some(status) = next_status(interview.status, &event.kind, progress) else {
         return Ok(());
     };
+    let from = interview.status;
     set_status(&mut interview, status);
-    interviews.save(&interview).await
+    // Only from the status it was read in: an integrator's change meanwhile (completed,
+    // cancelled) wins over a call's end.
+    interviews.transition(&interview, from).await.map(|_| ())
 }
 
 fn set_status(interview: &mut Interview, status: Status) {

@@ -51,6 +51,27 @@ impl Interviews {
         Ok(())
     }
 
+    /// Moves an interview from status `from` to its new one (`updated`), unless another change
+    /// got there first; false then (nothing stored or published).
+    pub async fn transition(
+        &self,
+        interview: &Interview,
+        from: super::Status,
+    ) -> Result<bool, StoreError> {
+        let kind = EventKind::Updated {
+            status: interview.status,
+        };
+        let event = InterviewEvent::of_interview(&interview.org_id, &interview.id, unix_ms(), kind);
+        let moved = self
+            .store
+            .update_interview_from(interview, from, &event)
+            .await?;
+        if moved {
+            self.bus.publish(event);
+        }
+        Ok(moved)
+    }
+
     /// Deletes the interview `id` of `org_id` (`deleted`); false if there was none.
     pub async fn delete(&self, org_id: &str, id: &str) -> Result<bool, StoreError> {
         let event = InterviewEvent::of_interview(org_id, id, unix_ms(), EventKind::Deleted);

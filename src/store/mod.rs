@@ -305,6 +305,14 @@ pub trait IntegratorStore: Send + Sync {
         interview: &Interview,
         event: &InterviewEvent,
     ) -> Result<(), StoreError>;
+    /// Like `update_interview`, but only while its stored status is still `from` (a
+    /// transition that lost a race with another change stores nothing); false then.
+    async fn update_interview_from(
+        &self,
+        interview: &Interview,
+        from: crate::interview::Status,
+        event: &InterviewEvent,
+    ) -> Result<bool, StoreError>;
     /// Deletes the interview `id` of `org_id` and its messages (its calls' items), recording
     /// `event`; false if it did not exist (nothing recorded).
     async fn delete_interview(

@@ -253,6 +253,34 @@ impl IntegratorStore for SqliteStore {
         tx.commit().await.map_err(db_error)
     }
 
+    async fn update_interview_from(
+        &self,
+        i: &Interview,
+        from: crate::interview::Status,
+        event: &InterviewEvent,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let done = query(
+            "UPDATE interviews SET status = ?, completed_at = ?, progress_data = ?
+             WHERE id = ? AND org_id = ? AND status = ?",
+        )
+        .bind(i.status.as_str())
+        .bind(i.completed_at_ms.map(to_i64))
+        .bind(i.progress_data.to_string())
+        .bind(&i.id)
+        .bind(&i.org_id)
+        .bind(from.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        append_event(&mut tx, event).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(true)
+    }
+
     async fn delete_interview(
         &self,
         org_id: &str,
