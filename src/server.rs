@@ -221,10 +221,7 @@ async fn build_state_with(
     ));
     let recording_urls = UrlSigner::new(format!("recordings:{signing_key}").as_bytes());
     let interviews = Interviews::new(store.clone(), events);
-    tokio::spawn(crate::interview::lifecycle::run(
-        store.clone(),
-        interviews.clone(),
-    ));
+    crate::interview::lifecycle::spawn(store.clone(), interviews.clone());
     crate::webhooks::Worker::new(
         store.clone(),
         config.webhook_schedule.clone(),
@@ -237,6 +234,10 @@ async fn build_state_with(
         assess_model(&config),
         config.assess_limits,
     );
+    // After the subscribers above: the calls a crash cut end like any other.
+    if let Err(error) = crate::interview::recovery::recover(store.as_ref(), &interviews).await {
+        tracing::warn!(%error, "could not close what the previous run left unfinished");
+    }
     Ok(AppState(Arc::new(AppContext {
         drain: Arc::default(),
         api_key,
@@ -358,6 +359,14 @@ async fn drain(state: &AppState) {
         () = shutdown_signal() => tracing::warn!(live = state.calls.len(), "a second signal: ending the live calls"),
     }
     state.calls.shut_down_all(SHUTDOWN_GRACE).await;
+    // The calls' ends are stored; their interviews move on now, not after the process is gone.
+    match crate::interview::lifecycle::settle(state.store.as_ref(), &state.interviews).await {
+        Ok(moved) => tracing::info!(
+            moved,
+            "drained: interviews marked the way their calls ended"
+        ),
+        Err(error) => tracing::warn!(%error, "could not mark the drained calls' interviews"),
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -6,101 +6,22 @@
 //! A call still live when `--drain-timeout` passes is ended the same way (in-process).
 
 mod common;
+#[path = "common/viva_process.rs"]
+mod viva_process;
 
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use viva_process::*;
 
-const ADMIN: &str = "sk_test_bootstrap";
 const PARTNER: &str = "/v1/partners/mock-interviews/";
-
-/// A `viva serve` child process.
-struct Viva {
-    child: tokio::process::Child,
-    addr: SocketAddr,
-}
-
-impl Viva {
-    /// Starts the binary on a free loopback port with `data_dir`, and waits until it answers.
-    async fn start(data_dir: &Path) -> Self {
-        viva::http_client::install_crypto_provider();
-        let addr = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap();
-        let log = std::fs::File::create(data_dir.with_extension("log")).unwrap();
-        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_viva"))
-            .args([
-                "serve",
-                "--listen",
-                &addr.to_string(),
-                "--upstream",
-                "local",
-            ])
-            .args(["--turn-listen", "off", "--drain-timeout", "600"])
-            .arg("--data-dir")
-            .arg(data_dir)
-            .env("VIVA_API_KEY", ADMIN)
-            .env("VIVA_SIGNING_KEY", "drain-test-signing-key")
-            .env_remove("OPENAI_API_KEY")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        let viva = Self { child, addr };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while reqwest::get(viva.url("/livez")).await.is_err() {
-            assert!(Instant::now() < deadline, "viva serve never answered");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        viva
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", base_url(self.addr))
-    }
-
-    fn signal_term(&self) {
-        let pid = self.child.id().unwrap().to_string();
-        let sent = std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap();
-        assert!(sent.success());
-    }
-}
 
 async fn status_of(url: &str) -> StatusCode {
     reqwest::get(url).await.unwrap().status()
-}
-
-/// Receives the peer's events until one of `kind` comes (15 s at most); returns it.
-async fn wait_event(events: &mut Events, kind: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let mut seen = Vec::new();
-    while !has_event(&seen, kind) {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match tokio::time::timeout(left, events.recv()).await {
-            Ok(Some(event)) => seen.push(event),
-            _ => panic!("no {kind}: {:?}", server_events(&seen)),
-        }
-    }
-    event_of(&seen, kind).unwrap().clone()
-}
-
-/// A peer's event stream, taken out so the peer itself can be shared with its sender.
-type Events = tokio::sync::mpsc::Receiver<viva::load::ClientEvent>;
-
-/// Takes `peer`'s events out of it.
-fn take_events(peer: &mut viva::load::SyntheticPeer) -> Events {
-    std::mem::replace(&mut peer.events, tokio::sync::mpsc::channel(1).1)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

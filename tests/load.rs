@@ -152,6 +152,58 @@ async fn candidates_can_use_bare_client_secrets() {
     assert!((400.0..530.0).contains(&turn_end), "{turn_end} ms");
 }
 
+/// `--loss 5% --jitter 30ms --reorder 1%` in both directions: the server sees the losses and
+/// fills every lost 20 ms slot with FEC or PLC audio, its VAD still hears each answer, and the
+/// candidates measure the interviewer's loss they were given.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_impaired_network_is_concealed_and_the_conversation_goes_on() {
+    let server = start_server(test_config()).await;
+    let mut config = LoadConfig::new(base_url(server.addr), "sk_test_bootstrap", 2);
+    config.ramp = 10.0;
+    config.duration = Duration::from_secs(12);
+    config.loss = 0.05;
+    config.jitter = Some(Duration::from_millis(30));
+    config.reorder = 0.01;
+    config.impair_seed = 42;
+    let report = viva::load::run(&config).await.expect("the run starts");
+    println!("{}", report.table());
+    let json = report.to_json();
+    assert_eq!(json["calls"]["connected"], 2, "{json:#}");
+    assert_eq!(json["settings"]["impairment"]["loss_pct"], 5.0, "{json:#}");
+
+    let audio = &json["candidate_audio_at_server"];
+    let packets = audio["packets"].as_f64().expect("server packets");
+    let lost = audio["lost"].as_f64().expect("server losses");
+    assert!(packets > 500.0, "{audio}");
+    let loss = lost / (packets + lost);
+    assert!(
+        (0.025..0.09).contains(&loss),
+        "the server saw the loss asked for: {audio}"
+    );
+    assert!(audio["late"].as_f64().unwrap() >= 0.0, "{audio}");
+    assert_eq!(
+        audio["unconcealed"], 0.0,
+        "every lost slot was filled with FEC or PLC audio: {audio}"
+    );
+
+    let answers = json["conversation"]["answers"].as_u64().unwrap();
+    assert!(answers >= 2, "{}", json["conversation"]);
+    assert!(
+        json["conversation"]["speech_started"].as_u64().unwrap() >= answers,
+        "the server's VAD heard every answer despite the loss: {}",
+        json["conversation"]
+    );
+    assert!(
+        json["latency_ms"]["response"]["n"].as_u64().unwrap() >= 2,
+        "{json:#}"
+    );
+    let heard_loss = json["loss_pct"].as_f64().unwrap();
+    assert!(
+        (2.5..9.0).contains(&heard_loss),
+        "the candidates lost the interviewer's packets they were made to: {heard_loss} %"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn candidates_can_relay_through_the_embedded_turn_server() {
     let server = start_server(test_config()).await; // embedded TURN on an ephemeral port

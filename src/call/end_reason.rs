@@ -20,6 +20,9 @@ pub enum EndReason {
     ConnectTimeout,
     /// The server shut down (its drain ended) while the call ran.
     ServerShutdown,
+    /// The server stopped without ending the call (a crash, `kill -9`, a lost machine); the
+    /// next start found it unfinished and closed it.
+    ServerLost,
 }
 
 impl EndReason {
@@ -33,6 +36,7 @@ impl EndReason {
             Self::UpstreamClosed => "upstream_closed",
             Self::ConnectTimeout => "connect_timeout",
             Self::ServerShutdown => "server_shutdown",
+            Self::ServerLost => "server_lost",
         }
     }
 

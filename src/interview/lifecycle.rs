@@ -10,7 +10,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::{EventKind, Interview, InterviewEvent, Interviews, Status};
 use crate::clock::unix_ms;
-use crate::store::Store;
+use crate::store::{EventsOf, Store, StoreError};
 use std::sync::Arc;
 
 /// How far one call got through its plan.
@@ -23,6 +23,21 @@ struct Progress {
 }
 
 impl Progress {
+    /// Takes one event of the call into account.
+    fn apply(&mut self, kind: &EventKind) {
+        match kind {
+            EventKind::QuestionAsked {
+                question_index,
+                question_count,
+            } => {
+                self.asked = Some((*question_index, *question_count));
+                self.answered_last = false;
+            }
+            EventKind::AnswerEnded { .. } => self.answered_last = self.asked.is_some(),
+            _ => {}
+        }
+    }
+
     fn plan_done(self) -> bool {
         matches!(self.asked, Some((index, count)) if index + 1 >= count) && self.answered_last
     }
@@ -48,9 +63,18 @@ fn next_status(current: Status, event: &EventKind, progress: Progress) -> Option
     }
 }
 
-/// Follows every call's events and moves interviews along; runs until the bus closes.
-pub async fn run(store: Arc<dyn Store>, interviews: Interviews) {
-    let mut events = interviews.subscribe();
+/// Follows every call's events (from now: it subscribes before it returns) and moves
+/// interviews along, until the bus closes.
+pub fn spawn(store: Arc<dyn Store>, interviews: Interviews) -> tokio::task::JoinHandle<()> {
+    let events = interviews.subscribe();
+    tokio::spawn(run(store, interviews, events))
+}
+
+async fn run(
+    store: Arc<dyn Store>,
+    interviews: Interviews,
+    mut events: tokio::sync::broadcast::Receiver<InterviewEvent>,
+) {
     let mut calls: HashMap<String, Progress> = HashMap::new();
     loop {
         let event = match events.recv().await {
@@ -65,50 +89,74 @@ pub async fn run(store: Arc<dyn Store>, interviews: Interviews) {
             continue;
         };
         let progress = calls.entry(call_id.clone()).or_default();
-        match &event.kind {
-            EventKind::QuestionAsked {
-                question_index,
-                question_count,
-            } => {
-                progress.asked = Some((*question_index, *question_count));
-                progress.answered_last = false;
-            }
-            EventKind::AnswerEnded { .. } => progress.answered_last = progress.asked.is_some(),
-            _ => {}
-        }
+        progress.apply(&event.kind);
         let progress = *progress;
         if matches!(event.kind, EventKind::Ended { .. }) {
             calls.remove(call_id);
         }
         if matches!(event.kind, EventKind::Joined | EventKind::Ended { .. })
-            && let Err(error) = advance(&store, &interviews, interview_id, &event, progress).await
+            && let Err(error) =
+                advance(store.as_ref(), &interviews, interview_id, &event, progress).await
         {
             tracing::warn!(%interview_id, %error, "could not move the interview along");
         }
     }
 }
 
+/// Moves on the in-progress interviews whose calls have all ended: those the process stopped
+/// on between a call's last write and the step above (a crash, the end of a drain). Each is
+/// judged from its last call's stored events, as the live step would have; a change made
+/// meanwhile wins (transitions are compare-and-set). Returns how many moved.
+pub async fn settle(store: &dyn Store, interviews: &Interviews) -> Result<usize, StoreError> {
+    let mut moved = 0;
+    for (org_id, interview_id) in store.interviews_left_in_progress().await? {
+        let events = store.events(EventsOf::Interview(&interview_id)).await?;
+        let Some(last_call) = events.iter().rev().find_map(|e| e.call_id.clone()) else {
+            continue;
+        };
+        let mut progress = Progress::default();
+        let mut ended = None;
+        for event in events
+            .iter()
+            .filter(|e| e.call_id.as_deref() == Some(last_call.as_str()))
+        {
+            progress.apply(&event.kind);
+            if matches!(event.kind, EventKind::Ended { .. }) {
+                ended = Some(event);
+            }
+        }
+        let Some(ended) = ended.filter(|e| e.org_id.as_deref() == Some(org_id.as_str())) else {
+            continue;
+        };
+        if advance(store, interviews, &interview_id, ended, progress).await? {
+            moved += 1;
+        }
+    }
+    Ok(moved)
+}
+
+/// Applies `event`'s transition to the interview; whether it moved.
 async fn advance(
-    store: &Arc<dyn Store>,
+    store: &dyn Store,
     interviews: &Interviews,
     interview_id: &str,
     event: &InterviewEvent,
     progress: Progress,
-) -> Result<(), crate::store::StoreError> {
+) -> Result<bool, StoreError> {
     let Some(org_id) = event.org_id.as_deref() else {
-        return Ok(());
+        return Ok(false);
     };
     let Some(mut interview) = store.interview(org_id, interview_id).await? else {
-        return Ok(()); // deleted meanwhile
+        return Ok(false); // deleted meanwhile
     };
     let Some(status) = next_status(interview.status, &event.kind, progress) else {
-        return Ok(());
+        return Ok(false);
     };
     let from = interview.status;
     set_status(&mut interview, status);
     // Only from the status it was read in: an integrator's change meanwhile (completed,
     // cancelled) wins over a call's end.
-    interviews.transition(&interview, from).await.map(|_| ())
+    interviews.transition(&interview, from).await
 }
 
 fn set_status(interview: &mut Interview, status: Status) {

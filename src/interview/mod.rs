@@ -4,8 +4,10 @@
 mod builtin;
 mod events;
 pub mod lifecycle;
+pub mod recovery;
 mod service;
 mod text_call;
+mod timer;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -14,6 +16,7 @@ pub use builtin::builtin_templates;
 pub use events::{EventBus, EventKind, InterviewEvent};
 pub use service::Interviews;
 pub use text_call::{TEXT_CALL_SOURCE, TextCall, merged};
+pub use timer::AnswerClock;
 
 /// Most and fewest questions in a plan.
 pub const PLAN_LEN: std::ops::RangeInclusive<usize> = 1..=10;

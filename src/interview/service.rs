@@ -72,6 +72,28 @@ impl Interviews {
         Ok(moved)
     }
 
+    /// Moves `org_id`'s interview `id` to `to` if its status is one of `from` (`updated`); false
+    /// when it is not, or is gone. What a facade's pause, resume and join use, so that the
+    /// status is right before its call's events say more.
+    pub async fn move_status(
+        &self,
+        org_id: &str,
+        id: &str,
+        from: &[super::Status],
+        to: super::Status,
+    ) -> Result<bool, StoreError> {
+        let Some(mut interview) = self.store.interview(org_id, id).await? else {
+            return Ok(false);
+        };
+        let was = interview.status;
+        if !from.contains(&was) {
+            return Ok(false);
+        }
+        interview.status = to;
+        interview.completed_at_ms = to.is_final().then(unix_ms);
+        self.transition(&interview, was).await
+    }
+
     /// Deletes the interview `id` of `org_id` (`deleted`); false if there was none.
     pub async fn delete(&self, org_id: &str, id: &str) -> Result<bool, StoreError> {
         let event = InterviewEvent::of_interview(org_id, id, unix_ms(), EventKind::Deleted);

@@ -105,8 +105,10 @@ pub struct Collector {
     pub active: AtomicU64,
     /// Interviewer audio packets received.
     pub packets: AtomicU64,
-    /// Interviewer audio packets missing (sequence holes).
+    /// Interviewer audio packets missing (sequence holes no late packet filled).
     pub lost: AtomicU64,
+    /// Interviewer audio packets that arrived after a later one (they filled a hole).
+    pub reordered: AtomicU64,
     /// Silences over 60 ms inside an interviewer talk spurt.
     pub gaps: AtomicU64,
     /// `input_audio_buffer.speech_started` events received: the server heard the candidate.
@@ -140,6 +142,7 @@ impl Collector {
             active: AtomicU64::new(0),
             packets: AtomicU64::new(0),
             lost: AtomicU64::new(0),
+            reordered: AtomicU64::new(0),
             gaps: AtomicU64::new(0),
             speech_started: AtomicU64::new(0),
             answers: AtomicU64::new(0),

@@ -59,6 +59,23 @@ pub struct LoadConfig {
     #[arg(long, default_value_t = 500)]
     pub silence_ms: u32,
 
+    /// Packets lost in each direction between every candidate and the server, e.g. `5%`
+    /// (applied inside the synthetic peer, seeded by `--impair-seed`).
+    #[arg(long, default_value = "0%", value_parser = super::impair::parse_fraction)]
+    pub loss: f64,
+
+    /// Each packet, in each direction, delayed by a uniform random 0 to this (e.g. `30ms`).
+    #[arg(long, value_parser = parse_duration)]
+    pub jitter: Option<Duration>,
+
+    /// Packets, in each direction, held back 40 ms so that the next two overtake them, e.g. `1%`.
+    #[arg(long, default_value = "0%", value_parser = super::impair::parse_fraction)]
+    pub reorder: f64,
+
+    /// Seed of the impairment's draws: the same seed repeats the same losses and delays.
+    #[arg(long, default_value_t = 1)]
+    pub impair_seed: u64,
+
     /// Write the results as JSON to this file.
     #[arg(long)]
     pub json: Option<PathBuf>,
@@ -87,9 +104,23 @@ impl LoadConfig {
             speech: None,
             interrupt_ratio: 0.0,
             silence_ms: 500,
+            loss: 0.0,
+            jitter: None,
+            reorder: 0.0,
+            impair_seed: 1,
             json: None,
             report: None,
             quiet: true,
+        }
+    }
+
+    /// The network impairment between the candidates and the server.
+    pub fn impairment(&self) -> super::Impairment {
+        super::Impairment {
+            loss: self.loss,
+            jitter: self.jitter.unwrap_or_default(),
+            reorder: self.reorder,
+            seed: self.impair_seed,
         }
     }
 

@@ -15,7 +15,8 @@ use webrtc::peer_connection::RTCPeerConnectionState;
 
 use super::collector::{Collector, Figure};
 use super::credentials::{CallCredentials, CredentialsMode, Integrator};
-use super::peer::{ClientEvent, SyntheticPeer};
+use super::impair::Impairment;
+use super::peer::{CallOptions, ClientEvent, SyntheticPeer};
 use super::speech::Clips;
 
 /// Limits of each step.
@@ -33,6 +34,8 @@ const BARGE_QUIET: Duration = Duration::from_millis(400);
 const GAP: Duration = Duration::from_millis(60);
 /// Opus RTP ticks per 20 ms packet.
 const TICKS: u32 = 960;
+/// Sequence holes remembered for late packets to fill (over a second of audio).
+const HOLES_KEPT: usize = 64;
 /// Sent packets remembered, by RTP timestamp: 10 s, longer than any turn detector's wait.
 const SENT_KEPT: usize = 500;
 
@@ -48,6 +51,8 @@ pub(super) struct Shared {
     pub template_id: String,
     /// Whether calls send all media through the interview's TURN server.
     pub relay: bool,
+    /// The network between each candidate and the server.
+    pub impairment: Impairment,
     /// The candidates' voice.
     pub clips: Clips,
     /// Where results go.
@@ -90,14 +95,17 @@ async fn call_with(
 ) {
     let c = &shared.collector;
     let secret = &credentials.secret;
-    let call = match (&credentials.relay, shared.relay) {
-        (_, false) => timeout(CALL_TIMEOUT, SyntheticPeer::call(&shared.url, secret)).await,
-        (Some(relay), true) => {
-            let call = SyntheticPeer::call_relayed(&shared.url, secret, relay);
-            timeout(CALL_TIMEOUT, call).await
-        }
+    let relay = match (&credentials.relay, shared.relay) {
+        (_, false) => None,
+        (Some(relay), true) => Some(relay),
         (None, true) => return c.failure("no_turn_credentials"),
     };
+    let options = CallOptions {
+        relay,
+        impairment: Some((shared.impairment, index)),
+    };
+    let call = SyntheticPeer::call_with_options(&shared.url, secret, options);
+    let call = timeout(CALL_TIMEOUT, call).await;
     let mut peer = match call {
         Err(_) => return c.failure("call_timeout"),
         Ok(Err(error)) => return c.failure(&error.code()),
@@ -172,6 +180,8 @@ struct Barge {
 #[derive(Debug, Default)]
 struct RtpStats {
     last: Option<(u16, u32, Instant)>,
+    /// The latest sequence holes, so that a late packet filling one is not counted lost.
+    holes: VecDeque<u16>,
     last_transit: Option<f64>,
     /// Jitter in RTP ticks (48 kHz).
     jitter: f64,
@@ -307,11 +317,26 @@ impl<'a> Talk<'a> {
         if let Some((last_seq, last_ts, last_at)) = self.rtp.last {
             {
                 let step = seq.wrapping_sub(last_seq);
-                if step == 0 || step > 0x8000 {
-                    return; // duplicate or reordered late packet: not new audio
+                if step > 0x8000 {
+                    // Late: it fills a hole (not lost after all), or is a duplicate.
+                    if let Some(i) = self.rtp.holes.iter().position(|&h| h == seq) {
+                        self.rtp.holes.remove(i);
+                        c.lost.fetch_sub(1, Ordering::Relaxed);
+                        Collector::bump(&c.reordered);
+                    }
+                    return;
+                }
+                if step == 0 {
+                    return; // duplicate
                 }
                 if step > 1 {
                     c.lost.fetch_add(u64::from(step - 1), Ordering::Relaxed);
+                    for missing in 1..step.min(HOLES_KEPT as u16) {
+                        if self.rtp.holes.len() == HOLES_KEPT {
+                            self.rtp.holes.pop_front();
+                        }
+                        self.rtp.holes.push_back(last_seq.wrapping_add(missing));
+                    }
                 }
                 let same_spurt = ts.wrapping_sub(last_ts) == TICKS.wrapping_mul(u32::from(step));
                 if same_spurt {

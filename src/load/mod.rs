@@ -9,6 +9,7 @@ mod config;
 mod conversation;
 mod credentials;
 mod html;
+mod impair;
 pub mod peer;
 mod report;
 mod sampler;
@@ -23,7 +24,8 @@ use serde_json::json;
 pub use collector::{Collector, Figure, Sample};
 pub use config::{LoadConfig, parse_duration};
 pub use html::render_html;
-pub use peer::{ClientError, ClientEvent, SyntheticPeer};
+pub use impair::{Direction, Fate, Impairer, Impairment, REORDER_HOLD, delay_line, parse_fraction};
+pub use peer::{CallOptions, ClientError, ClientEvent, SyntheticPeer};
 pub use report::{Percentiles, Report};
 pub use sampler::{Point, parse_prometheus};
 pub use speech::{Clips, SpeechError};
@@ -136,6 +138,7 @@ pub async fn run(config: &LoadConfig) -> Result<Report, LoadError> {
         integrator,
         template_id,
         relay: config.relay,
+        impairment: config.impairment(),
         clips,
         collector: collector.clone(),
         talk_until,
@@ -198,6 +201,7 @@ pub async fn run(config: &LoadConfig) -> Result<Report, LoadError> {
             "interrupt_ratio": config.interrupt_ratio, "interrupting_peers": interrupting,
             "silence_duration_ms": silence_ms, "credentials": config.credentials.name(), "relay": config.relay, "speech": shared.clips.source,
             "answers": shared.clips.answers.len(), "mean_answer_ms": shared.clips.mean_answer_ms(),
+            "impairment": impairment_settings(&shared.impairment),
         }),
         attempted: load(&collector.attempted),
         connected: load(&collector.connected),
@@ -207,6 +211,7 @@ pub async fn run(config: &LoadConfig) -> Result<Report, LoadError> {
         silence_ms,
         packets: load(&collector.packets),
         lost: load(&collector.lost),
+        reordered: load(&collector.reordered),
         gaps: load(&collector.gaps),
         speech_started: load(&collector.speech_started),
         answers: load(&collector.answers),
@@ -215,6 +220,19 @@ pub async fn run(config: &LoadConfig) -> Result<Report, LoadError> {
         samples,
         timeline,
         wall_s: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// The impairment as the report shows it; `null` when the network is left alone.
+fn impairment_settings(impairment: &Impairment) -> serde_json::Value {
+    if !impairment.is_active() {
+        return serde_json::Value::Null;
+    }
+    json!({
+        "loss_pct": impairment.loss * 100.0,
+        "jitter_ms": impairment.jitter.as_secs_f64() * 1000.0,
+        "reorder_pct": impairment.reorder * 100.0,
+        "seed": impairment.seed,
     })
 }
 

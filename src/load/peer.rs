@@ -18,6 +18,7 @@ use webrtc::peer_connection::{
     RTCPeerConnectionState, RTCSessionDescription,
 };
 
+use super::impair::{Direction, Impairer, Impairment, delay_line};
 use crate::credentials::TurnCredentials;
 use crate::peer::{self, EventHandler, OpusTrack, PeerError, PeerEvent};
 
@@ -99,30 +100,78 @@ fn rtc_configuration(relay: Option<&Relay>) -> webrtc::peer_connection::RTCConfi
     }
 }
 
-/// Reports state changes and reads the interviewer's track as it comes; the server opens no
-/// data channel of its own.
-fn on_peer_event(events: mpsc::Sender<ClientEvent>) -> impl Fn(PeerEvent) + Send + Sync + 'static {
+/// How a synthetic peer reaches the server.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CallOptions<'a> {
+    /// Every packet through this TURN server.
+    pub relay: Option<&'a Relay>,
+    /// The network between peer and server, and the peer's index (mixed into the seed).
+    pub impairment: Option<(Impairment, usize)>,
+}
+
+/// One RTP packet of the candidate's voice: sequence number, timestamp, marker, payload.
+type OutPacket = (u16, u32, bool, Bytes);
+
+/// Reports state changes and reads the interviewer's track as it comes, through `inbound`'s
+/// impairment if there is one; the server opens no data channel of its own.
+fn on_peer_event(
+    events: mpsc::Sender<ClientEvent>,
+    inbound: Option<Impairer>,
+) -> impl Fn(PeerEvent) + Send + Sync + 'static {
+    let inbound = std::sync::Mutex::new(inbound);
     move |event| match event {
         PeerEvent::State(state) => {
             let _ = events.try_send(ClientEvent::State(state));
         }
         PeerEvent::Track(track) => {
-            tokio::spawn(read_audio(track, events.clone()));
+            let impairer = inbound.lock().ok().and_then(|mut i| i.take());
+            tokio::spawn(read_audio(track, events.clone(), impairer));
         }
         PeerEvent::DataChannel(_) => {}
     }
 }
 
-async fn read_audio(track: Arc<dyn TrackRemote>, events: mpsc::Sender<ClientEvent>) {
+async fn read_audio(
+    track: Arc<dyn TrackRemote>,
+    events: mpsc::Sender<ClientEvent>,
+    impairer: Option<Impairer>,
+) {
+    let line = impairer.map(|impairer| {
+        let events = events.clone();
+        delay_line(impairer, move |audio: ClientEvent| {
+            let events = events.clone();
+            async move {
+                if let ClientEvent::Audio {
+                    sequence_number,
+                    timestamp,
+                    payload,
+                    ..
+                } = audio
+                {
+                    let at = Instant::now();
+                    let _ = events.try_send(ClientEvent::Audio {
+                        sequence_number,
+                        timestamp,
+                        payload,
+                        at,
+                    });
+                }
+            }
+        })
+    });
     while let Some(event) = track.poll().await {
         match event {
             TrackRemoteEvent::OnRtpPacket(packet) if !packet.payload.is_empty() => {
-                let _ = events.try_send(ClientEvent::Audio {
+                let audio = ClientEvent::Audio {
                     sequence_number: packet.header.sequence_number,
                     timestamp: packet.header.timestamp,
                     payload: packet.payload,
                     at: Instant::now(),
-                });
+                };
+                let _ = match &line {
+                    Some(line) => line.try_send(audio).is_ok(),
+                    None => events.try_send(audio).is_ok(),
+                };
             }
             TrackRemoteEvent::OnEnded => break,
             _ => {}
@@ -175,6 +224,8 @@ impl Relay {
 pub struct SyntheticPeer {
     pc: Arc<dyn PeerConnection>,
     audio: OpusTrack,
+    /// The impaired path of the candidate's voice, when the network is impaired.
+    outbound: Option<mpsc::Sender<OutPacket>>,
     channel: Arc<dyn DataChannel>,
     /// What the peer observes, in order.
     pub events: mpsc::Receiver<ClientEvent>,
@@ -194,16 +245,16 @@ impl SyntheticPeer {
     /// secret) and applies its answer. The connection completes in the background: watch
     /// `events` for `State(Connected)`.
     pub async fn call(base_url: &str, token: &str) -> Result<Self, ClientError> {
-        Self::call_with(base_url, token, None, None).await
+        Self::call_with(base_url, token, None, CallOptions::default()).await
     }
 
-    /// Like [`SyntheticPeer::call`], with every packet relayed through `relay`.
-    pub async fn call_relayed(
+    /// Like [`SyntheticPeer::call`], relayed and impaired as `options` say.
+    pub async fn call_with_options(
         base_url: &str,
         token: &str,
-        relay: &Relay,
+        options: CallOptions<'_>,
     ) -> Result<Self, ClientError> {
-        Self::call_with(base_url, token, None, Some(relay)).await
+        Self::call_with(base_url, token, None, options).await
     }
 
     /// Like [`SyntheticPeer::call`], but posts the offer as `multipart/form-data` with a
@@ -213,17 +264,28 @@ impl SyntheticPeer {
         server_key: &str,
         session: &Value,
     ) -> Result<Self, ClientError> {
-        Self::call_with(base_url, server_key, Some(session), None).await
+        Self::call_with(base_url, server_key, Some(session), CallOptions::default()).await
     }
 
     async fn call_with(
         base_url: &str,
         token: &str,
         multipart_session: Option<&Value>,
-        relay: Option<&Relay>,
+        options: CallOptions<'_>,
     ) -> Result<Self, ClientError> {
+        let relay = options.relay;
+        let impairers = options
+            .impairment
+            .filter(|(impairment, _)| impairment.is_active())
+            .map(|(impairment, index)| {
+                (
+                    impairment.for_peer(index, Direction::Outbound),
+                    impairment.for_peer(index, Direction::Inbound),
+                )
+            });
+        let (outbound_impairer, inbound_impairer) = impairers.unzip();
         let (events_tx, events) = mpsc::channel(EVENT_CAPACITY);
-        let handler = EventHandler::new(on_peer_event(events_tx.clone()));
+        let handler = EventHandler::new(on_peer_event(events_tx.clone(), inbound_impairer));
         let settings = peer::settings()
             // Relayed, relay pairs are all there is: no 2 s wait for a better pair (as
             // browsers, which nominate a relay pair as soon as it works).
@@ -305,9 +367,19 @@ impl SyntheticPeer {
         let answer = RTCSessionDescription::answer(body)?;
         pc.set_remote_description(answer).await?;
         let call_id = location.rsplit('/').next().unwrap_or_default().to_owned();
+        let outbound = outbound_impairer.map(|impairer| {
+            let track = audio.clone();
+            delay_line(impairer, move |(seq, ts, marker, payload): OutPacket| {
+                let track = track.clone();
+                async move {
+                    let _ = track.send(seq, ts, marker, payload).await;
+                }
+            })
+        });
         Ok(Self {
             pc,
             audio,
+            outbound,
             channel,
             events,
             call_id,
@@ -327,6 +399,11 @@ impl SyntheticPeer {
         marker: bool,
         payload: Bytes,
     ) -> Result<(), ClientError> {
+        if let Some(outbound) = &self.outbound {
+            // A full line drops the packet, as a congested network would.
+            let _ = outbound.try_send((sequence_number, timestamp, marker, payload));
+            return Ok(());
+        }
         Ok(self
             .audio
             .send(sequence_number, timestamp, marker, payload)

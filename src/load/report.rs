@@ -75,6 +75,8 @@ pub struct Report {
     pub packets: u64,
     /// Interviewer packets lost.
     pub lost: u64,
+    /// Interviewer packets that came after a later one.
+    pub reordered: u64,
     /// Audio gaps.
     pub gaps: u64,
     /// Speech starts the server reported.
@@ -105,6 +107,13 @@ fn mean_of(points: &[Point], f: impl Fn(&Point) -> Option<f64>) -> Option<f64> {
     (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
 }
 
+/// How much a counter of the server grew over the run (first to last sample that has it).
+fn growth(points: &[Point], f: impl Fn(&Point) -> Option<f64>) -> Option<f64> {
+    let first = points.iter().find_map(&f)?;
+    let last = points.iter().rev().find_map(&f)?;
+    Some(last - first)
+}
+
 fn round1(v: Option<f64>) -> Value {
     v.map_or(Value::Null, |v| json!((v * 10.0).round() / 10.0))
 }
@@ -123,6 +132,22 @@ impl Report {
         } else {
             self.lost as f64 * 100.0 / expected as f64
         }
+    }
+
+    /// The candidates' packets as the server's inbound path handled them over the run
+    /// (counters of the whole server, so other calls on it count too): lost ones are
+    /// concealed with FEC or PLC up to 100 ms; the rest became silence.
+    pub fn candidate_audio(&self) -> Value {
+        let t = &self.timeline;
+        let lost = growth(t, |p| p.server_inbound_lost);
+        let concealed = growth(t, |p| p.server_inbound_concealed);
+        json!({
+            "packets": growth(t, |p| p.server_inbound_packets),
+            "lost": lost,
+            "concealed": concealed,
+            "unconcealed": lost.zip(concealed).map(|(l, c)| (l - c).max(0.0)),
+            "late": growth(t, |p| p.server_inbound_late),
+        })
     }
 
     /// Timeline points while calls were up (for steady-state figures).
@@ -150,7 +175,8 @@ impl Report {
             "latency_ms": latency,
             "silence_duration_ms": self.silence_ms,
             "loss_pct": (self.loss_pct() * 1000.0).round() / 1000.0,
-            "packets": { "received": self.packets, "lost": self.lost, "sent": self.sent },
+            "packets": { "received": self.packets, "lost": self.lost, "reordered": self.reordered,
+                         "sent": self.sent },
             "jitter_ms": self.figure(Figure::Jitter).to_json(),
             "gaps": self.gaps,
             "barge_in_ms": self.figure(Figure::BargeIn).to_json(),
@@ -166,6 +192,7 @@ impl Report {
                 "pacer_late_ticks": max_of(&self.timeline, |p| p.server_pacer_late),
                 "inbound_lost": max_of(&self.timeline, |p| p.server_inbound_lost),
             },
+            "candidate_audio_at_server": self.candidate_audio(),
             "client": {
                 "cpu_pct_max": round1(max_of(&loaded, |p| Some(p.client_cpu_pct))),
                 "cpu_pct_mean": round1(mean_of(&loaded, |p| Some(p.client_cpu_pct))),
@@ -224,14 +251,37 @@ impl Report {
         }
         let _ = writeln!(
             out,
-            "interviewer audio: {} packets, {} lost ({:.3} %), {} gaps > 60 ms; server heard {} speech starts of {} answers",
+            "interviewer audio: {} packets, {} lost ({:.3} %), {} reordered, {} gaps > 60 ms; server heard {} speech starts of {} answers",
             self.packets,
             self.lost,
             self.loss_pct(),
+            self.reordered,
             self.gaps,
             self.speech_started,
             self.answers
         );
+        let audio = self.candidate_audio();
+        if !audio["packets"].is_null() {
+            let _ = writeln!(
+                out,
+                "candidate audio at the server: {} packets, {} lost, {} concealed (FEC/PLC), {} unconcealed, {} late",
+                audio["packets"],
+                audio["lost"],
+                audio["concealed"],
+                audio["unconcealed"],
+                audio["late"]
+            );
+        }
+        if let Some(impairment) = self.settings.get("impairment").filter(|i| !i.is_null()) {
+            let _ = writeln!(
+                out,
+                "impairment (each direction): loss {} %, jitter 0–{} ms, reorder {} %, seed {} · goal at 5 % loss: 0 unconcealed, speech starts = answers",
+                impairment["loss_pct"],
+                impairment["jitter_ms"],
+                impairment["reorder_pct"],
+                impairment["seed"]
+            );
+        }
         let _ = writeln!(
             out,
             "server: CPU max {} % (mean {} %), RSS max {} MB, host steal max {} % · load generator: CPU max {} % (mean {} %) · 100 % = one core",

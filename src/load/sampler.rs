@@ -35,8 +35,14 @@ pub struct Point {
     pub server_rss_mb: Option<f64>,
     /// Calls the server counts as live.
     pub server_calls: Option<f64>,
+    /// Candidate packets the server received so far (all calls since it started).
+    pub server_inbound_packets: Option<f64>,
     /// Candidate packets the server lost so far.
     pub server_inbound_lost: Option<f64>,
+    /// Lost candidate packets the server filled with FEC or PLC audio so far.
+    pub server_inbound_concealed: Option<f64>,
+    /// Candidate packets that arrived after the server had declared them lost, so far.
+    pub server_inbound_late: Option<f64>,
     /// Pacer ticks that ran late so far.
     pub server_pacer_late: Option<f64>,
     /// Load generator CPU over the last second, % of one core.
@@ -118,7 +124,10 @@ pub(super) async fn sample(
                 server_steal.percent(t, m.get("viva_host_cpu_steal_seconds_total"));
             point.server_rss_mb = m.get("process_resident_memory_bytes").map(|b| b / 1e6);
             point.server_calls = m.get("viva_calls_active").copied();
+            point.server_inbound_packets = m.get("viva_inbound_packets_total").copied();
             point.server_inbound_lost = m.get("viva_inbound_lost_total").copied();
+            point.server_inbound_concealed = m.get("viva_inbound_concealed_total").copied();
+            point.server_inbound_late = m.get("viva_inbound_late_total").copied();
             point.server_pacer_late = m.get("viva_pacer_late_ticks_total").copied();
         }
         timeline.push(point);

@@ -41,6 +41,7 @@ pub fn opus_media_engine() -> Result<(MediaEngine, Registry), webrtc::error::Err
 }
 
 /// Our Opus audio track, with a random SSRC, and the header fields of the packets sent on it.
+#[derive(Clone)]
 pub struct OpusTrack {
     track: Arc<TrackLocalStaticRTP>,
     ssrc: u32,

@@ -163,6 +163,17 @@ pub struct NewCall<'a> {
     pub at_ms: u64,
 }
 
+/// A call whose end was never written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnfinishedCall {
+    /// The call id.
+    pub call_id: String,
+    /// Its organization.
+    pub org_id: String,
+    /// Its interview, if bound to one.
+    pub interview_id: Option<String>,
+}
+
 /// Whose events to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventsOf<'a> {
@@ -181,6 +192,11 @@ pub trait CallStore: Send + Sync {
     /// Writes what a call changed, in one transaction: items are added, or merged into the
     /// item with the same id (a transcript arriving later, a truncation); events appended.
     async fn record_call(&self, call_id: &str, changes: &CallChanges) -> Result<(), StoreError>;
+    /// Every call with no end, in every organization: after a crash, the calls it cut.
+    async fn unfinished_calls(&self) -> Result<Vec<UnfinishedCall>, StoreError>;
+    /// The in-progress interviews (organization, id) that have calls and none unfinished, in
+    /// every organization.
+    async fn interviews_left_in_progress(&self) -> Result<Vec<(String, String)>, StoreError>;
     /// A call of organization `org_id` with its items, if known.
     async fn call(&self, org_id: &str, call_id: &str) -> Result<Option<CallRecord>, StoreError>;
     /// The items of every call of `org_id`'s interview `interview_id`: the interview's

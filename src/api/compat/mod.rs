@@ -2,7 +2,9 @@
 //! format, calls the same services (the store, `Interviews`, `Calls`) and maps the domain
 //! errors onto its own; none sets up calls of its own.
 
+mod aiinterview;
 mod demo;
+mod live;
 mod openhire;
 mod skillora;
 mod text;
@@ -24,6 +26,7 @@ pub(super) fn router(config: &ServeConfig) -> Router<AppState> {
         .merge(skillora::router(config))
         .merge(tezhire::router())
         .merge(openhire::router())
+        .merge(aiinterview::router())
 }
 
 /// Where clients reach this server: the proxy's `X-Forwarded-Proto`/`X-Forwarded-Host`, else

@@ -9,6 +9,7 @@ use crate::call::EndReason;
 use crate::interview::InterviewEvent;
 use crate::store::{
     CallChanges, CallRecord, CallStore, EventsOf, NewCall, Role, StoreError, TranscriptItem,
+    UnfinishedCall,
 };
 
 /// Appends `event` to the interview events in `tx`.
@@ -116,6 +117,44 @@ impl CallStore for SqliteStore {
             append_event(&mut tx, event).await?;
         }
         tx.commit().await.map_err(db_error)
+    }
+
+    async fn unfinished_calls(&self) -> Result<Vec<UnfinishedCall>, StoreError> {
+        let rows = query(
+            "SELECT call_id, org_id, interview_id FROM calls WHERE ended_at IS NULL ORDER BY started_at",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter()
+            .map(|row| {
+                Ok(UnfinishedCall {
+                    call_id: row.try_get("call_id").map_err(db_error)?,
+                    org_id: row.try_get("org_id").map_err(db_error)?,
+                    interview_id: row.try_get("interview_id").map_err(db_error)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn interviews_left_in_progress(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let rows = query(
+            "SELECT i.org_id, i.id FROM interviews i \
+             WHERE i.status = 'in_progress' \
+               AND EXISTS (SELECT 1 FROM calls c WHERE c.interview_id = i.id) \
+               AND NOT EXISTS (SELECT 1 FROM calls c WHERE c.interview_id = i.id AND c.ended_at IS NULL)",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get(0).map_err(db_error)?,
+                    row.try_get(1).map_err(db_error)?,
+                ))
+            })
+            .collect()
     }
 
     async fn call(&self, org_id: &str, call_id: &str) -> Result<Option<CallRecord>, StoreError> {

@@ -1,0 +1,78 @@
+//! Helpers of the seed 004 (AI Interview) socket tests: its messages and checks of its replies.
+#![allow(dead_code, unreachable_pub)]
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use viva::interview::Status;
+use viva::server::Running;
+
+use super::ws_client::WsClient;
+
+pub fn message(kind: &str, payload: Value) -> Value {
+    json!({"type": kind, "payload": payload})
+}
+
+pub fn answer(text: &str) -> Value {
+    message("submit_answer", json!({ "answer": text }))
+}
+
+/// The next message, which must be of `kind` (the whole flat message).
+pub async fn next(ws: &mut WsClient, kind: &str) -> Value {
+    let got = ws.recv().await;
+    assert_eq!(got["type"], kind, "{got}");
+    got
+}
+
+pub async fn ask(ws: &mut WsClient, value: Value, kind: &str) -> Value {
+    ws.send(value).await;
+    next(ws, kind).await
+}
+
+/// Checks a `new_question`'s fields; its `time_remaining`.
+pub fn assert_question(q: &Value, number: u64, kind: &str, limit_s: u64) -> u64 {
+    assert_eq!(q["question_number"], number, "{q}");
+    assert_eq!(q["question_type"], kind, "{q}");
+    let clarification = kind == "clarification";
+    assert_eq!(q["is_clarification"], clarification, "{q}");
+    assert_eq!(q["is_followup"], clarification, "{q}");
+    assert!(q["question"].as_str().is_some_and(|t| t.len() > 10), "{q}");
+    let remaining = q["time_remaining"].as_u64().expect("time_remaining");
+    assert!(remaining <= limit_s && remaining + 60 > limit_s, "{q}");
+    let progress = q["progress"].as_u64().expect("progress");
+    assert!((1..=100).contains(&progress), "{q}");
+    assert_eq!(
+        q["question_context"],
+        json!({"type": kind, "question_number": number, "is_followup": clarification, "time_remaining": remaining}),
+        "{q}"
+    );
+    remaining
+}
+
+/// A `status_update` "processing" with its fields.
+pub async fn processing(ws: &mut WsClient) -> Value {
+    let update = next(ws, "status_update").await;
+    assert_eq!(update["status"], "processing", "{update}");
+    assert!(
+        update["message"].is_string() && update["progress"].is_u64(),
+        "{update}"
+    );
+    assert!(update["time_remaining"].is_u64(), "{update}");
+    update
+}
+
+pub async fn demo_org(server: &Running) -> String {
+    let store = &server.state.store;
+    store.ensure_org("demo", None, 0).await.unwrap().id
+}
+
+pub async fn wait_status(server: &Running, org_id: &str, id: &str, status: Status) {
+    for _ in 0..100 {
+        let found = server.state.store.interview(org_id, id).await.unwrap();
+        if found.as_ref().map(|i| i.status) == Some(status) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("interview {id} never became {status:?}");
+}
