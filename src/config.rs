@@ -154,10 +154,25 @@ pub struct ServeConfig {
     )]
     pub openai_url: String,
 
-    /// OpenAI text model that assesses ended interviews (used whenever OPENAI_API_KEY is set,
-    /// whichever the realtime upstream).
-    #[arg(long, env = "VIVA_ASSESS_MODEL", default_value = "gpt-4o-mini")]
+    /// The text model (Chat Completions) that assesses ended interviews, at `--llm-url` or
+    /// OpenAI's (whenever OPENAI_API_KEY is set, whichever the realtime upstream).
+    #[arg(
+        long = "llm-model",
+        alias = "assess-model",
+        env = "VIVA_LLM_MODEL",
+        default_value = "gpt-4o-mini"
+    )]
     pub assess_model: String,
+
+    /// An OpenAI-compatible API base for the text model instead of OpenAI's: llama.cpp's
+    /// `llama-server`, vLLM, Ollama (`http://127.0.0.1:11434/v1`), another provider.
+    #[arg(long, env = "VIVA_LLM_URL")]
+    pub llm_url: Option<String>,
+
+    /// The key for `--llm-url` (sent as a bearer token; none when not set). OpenAI's own
+    /// endpoint uses OPENAI_API_KEY.
+    #[arg(long, env = "VIVA_LLM_API_KEY", hide_env_values = true)]
+    pub llm_api_key: Option<String>,
 
     /// OpenAI HTTP API base of the assessing text model (a test can point it at a fake).
     #[arg(
@@ -282,6 +297,18 @@ pub struct ServeConfig {
 }
 
 impl ServeConfig {
+    /// Where the text model is and its key: `--llm-url` with `--llm-api-key` (maybe none),
+    /// else OpenAI's API base with OPENAI_API_KEY; `None` when there is no model.
+    pub fn text_model_endpoint(&self) -> Option<(String, Option<String>)> {
+        match &self.llm_url {
+            Some(url) => Some((url.clone(), self.llm_api_key.clone())),
+            None => self
+                .openai_api_key
+                .clone()
+                .map(|key| (self.openai_api_base.clone(), Some(key))),
+        }
+    }
+
     /// The upstream in effect: the flag, else `openai` when an OpenAI key is set, else `local`.
     pub fn upstream_kind(&self) -> UpstreamKind {
         self.upstream.unwrap_or(if self.openai_api_key.is_some() {
@@ -339,6 +366,8 @@ impl ServeConfig {
             openai_model: "gpt-realtime".into(),
             openai_url: "wss://api.openai.com/v1/realtime".into(),
             assess_model: "gpt-4o-mini".into(),
+            llm_url: None,
+            llm_api_key: None,
             openai_api_base: "https://api.openai.com/v1".into(),
             assess_limits: crate::assess::Limits::default(),
             media_ip: None,

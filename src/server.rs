@@ -120,9 +120,9 @@ fn turn_urls(config: &ServeConfig, embedded: Option<SocketAddr>) -> TurnUrls {
 /// The text model that assesses interviews: OpenAI's whenever a key is set (whichever the
 /// realtime upstream), else none (results say `assessment_unavailable`).
 fn assess_model(config: &ServeConfig) -> Option<Arc<dyn crate::assess::Model>> {
-    let key = config.openai_api_key.clone()?;
+    let (base, key) = config.text_model_endpoint()?;
     Some(Arc::new(crate::assess::openai::OpenAiModel::new(
-        &config.openai_api_base,
+        &base,
         key,
         config.assess_model.clone(),
     )))

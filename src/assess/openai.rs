@@ -1,6 +1,12 @@
-//! An OpenAI text model as the judge: one Chat Completions request per attempt, with the
-//! transcript and a strict JSON schema (`response_format: json_schema`), the key sent only to
-//! the configured API base.
+//! An OpenAI-compatible text model as the judge: one Chat Completions request per attempt,
+//! with the transcript and a strict JSON schema (`response_format: json_schema`), the key
+//! sent only to the configured API base. A server that refuses `response_format` (HTTP 400
+//! naming it) is asked again at once with the schema in the instructions instead, and from
+//! then on; its answer is parsed as strict JSON (one surrounding code fence allowed) and
+//! checked the same way.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
 use serde_json::{Value, json};
@@ -21,13 +27,15 @@ Name strengths and weak areas by topic, with what the candidate showed. Write in
 pub struct OpenAiModel {
     http: reqwest::Client,
     base: String,
-    key: String,
+    key: Option<String>,
     model: String,
+    /// Whether the server takes `response_format: json_schema` (until it refuses it).
+    takes_schema: Arc<AtomicBool>,
 }
 
 impl OpenAiModel {
-    /// `model` at `base` (e.g. `https://api.openai.com/v1`), authorised with `key`.
-    pub fn new(base: &str, key: String, model: String) -> Self {
+    /// `model` at `base` (e.g. `https://api.openai.com/v1`), authorised with `key` if any.
+    pub fn new(base: &str, key: Option<String>, model: String) -> Self {
         Self {
             // No idle connections kept: requests are minutes apart, and a pooled connection
             // the server has closed meanwhile would cost an attempt.
@@ -38,8 +46,30 @@ impl OpenAiModel {
             base: base.trim_end_matches('/').to_owned(),
             key,
             model,
+            takes_schema: Arc::new(AtomicBool::new(true)),
         }
     }
+
+    /// One request: its status and body.
+    async fn post(&self, url: &str, body: &Value) -> Result<(u16, String), ModelError> {
+        let request = self.http.post(url).json(body);
+        let request = match &self.key {
+            Some(key) => request.bearer_auth(key),
+            None => request,
+        };
+        let response = request.send().await.map_err(|e| transport_error(url, &e))?;
+        let status = response.status().as_u16();
+        let body = response
+            .text()
+            .await
+            .map_err(|e| transport_error(url, &e))?;
+        Ok((status, body))
+    }
+}
+
+/// Whether a 400 answer says the server does not take `response_format`.
+fn refuses_schema(status: u16, body: &str) -> bool {
+    status == 400 && (body.contains("response_format") || body.contains("json_schema"))
 }
 
 #[async_trait]
@@ -50,38 +80,51 @@ impl Model for OpenAiModel {
 
     async fn assess(&self, input: &Input<'_>) -> Result<ModelOutput, ModelError> {
         let url = format!("{}/chat/completions", self.base);
-        let response = self
-            .http
-            .post(&url)
-            .bearer_auth(&self.key)
-            .json(&request_body(&self.model, input))
-            .send()
-            .await
-            .map_err(|e| transport_error(&url, &e))?;
-        let status = response.status();
-        let body = response
-            .text()
-            .await
-            .map_err(|e| transport_error(&url, &e))?;
-        if !status.is_success() {
-            return Err(http_error(status.as_u16(), &body));
+        let with_schema = self.takes_schema.load(Ordering::Relaxed);
+        let (mut status, mut body) = self
+            .post(&url, &request_body(&self.model, input, with_schema))
+            .await?;
+        if with_schema && refuses_schema(status, &body) {
+            tracing::info!(%url, "the text model refuses response_format: the schema goes in the instructions from now on");
+            self.takes_schema.store(false, Ordering::Relaxed);
+            (status, body) = self
+                .post(&url, &request_body(&self.model, input, false))
+                .await?;
+        }
+        if !(200..300).contains(&status) {
+            return Err(http_error(status, &body));
         }
         parse_chat_completion(&body)
     }
 }
 
-/// The Chat Completions request judging `input` with `model`.
-pub fn request_body(model: &str, input: &Input<'_>) -> Value {
+/// The Chat Completions request judging `input` with `model`: the schema as
+/// `response_format`, or (`with_schema` false) in the instructions.
+pub fn request_body(model: &str, input: &Input<'_>, with_schema: bool) -> Value {
+    let transcript = transcript_text(input);
+    if with_schema {
+        return json!({
+            "model": model,
+            "messages": [
+                { "role": "system", "content": SYSTEM },
+                { "role": "user", "content": transcript },
+            ],
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": { "name": "interview_assessment", "strict": true, "schema": schema() },
+            },
+        });
+    }
+    let system = format!(
+        "{SYSTEM}\nAnswer with one JSON object and nothing else, valid against this JSON schema: {}",
+        schema()
+    );
     json!({
         "model": model,
         "messages": [
-            { "role": "system", "content": SYSTEM },
-            { "role": "user", "content": transcript_text(input) },
+            { "role": "system", "content": system },
+            { "role": "user", "content": transcript },
         ],
-        "response_format": {
-            "type": "json_schema",
-            "json_schema": { "name": "interview_assessment", "strict": true, "schema": schema() },
-        },
     })
 }
 
@@ -199,7 +242,18 @@ mod tests {
             template: Some(&template),
             items: &items,
         };
-        let body = request_body("gpt-test", &input);
+        let plain = request_body("gpt-test", &input, false);
+        assert!(plain.get("response_format").is_none(), "{plain}");
+        let system = plain["messages"][0]["content"].as_str().unwrap();
+        assert!(
+            system.contains("\"overall_score\""),
+            "the schema is in the instructions"
+        );
+        assert_eq!(
+            plain["messages"][1],
+            request_body("gpt-test", &input, true)["messages"][1]
+        );
+        let body = request_body("gpt-test", &input, true);
         assert_eq!(body["model"], "gpt-test");
         assert_eq!(body["response_format"]["type"], "json_schema");
         assert_eq!(body["response_format"]["json_schema"]["strict"], true);
@@ -213,6 +267,18 @@ mod tests {
             "{user}"
         );
         assert!(user.contains("Context: Backend role") && user.contains(&template.title));
+    }
+
+    #[test]
+    fn only_a_400_naming_response_format_turns_the_schema_off() {
+        let refused = r#"{"error": {"message": "Unrecognized request argument: response_format"}}"#;
+        assert!(refuses_schema(400, refused));
+        assert!(refuses_schema(400, "json_schema is not supported"));
+        assert!(!refuses_schema(
+            400,
+            r#"{"error": {"message": "bad model"}}"#
+        ));
+        assert!(!refuses_schema(500, refused));
     }
 
     #[test]

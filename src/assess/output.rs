@@ -98,9 +98,20 @@ pub(super) fn parse_chat_completion(body: &str) -> Result<ModelOutput, ModelErro
     parse_output(content)
 }
 
+/// `content` without one surrounding Markdown code fence (```json … ```), which models asked
+/// for JSON in their instructions often add; anything else is left for the JSON parser.
+fn without_fence(content: &str) -> &str {
+    let trimmed = content.trim();
+    trimmed
+        .strip_prefix("```json")
+        .or_else(|| trimmed.strip_prefix("```"))
+        .and_then(|rest| rest.trim_end().strip_suffix("```"))
+        .map_or(trimmed, str::trim)
+}
+
 /// Checks the model's JSON answer `content`.
 pub(super) fn parse_output(content: &str) -> Result<ModelOutput, ModelError> {
-    let output: ModelOutput = serde_json::from_str(content)
+    let output: ModelOutput = serde_json::from_str(without_fence(content))
         .map_err(|e| invalid(format!("the answer is not the assessment asked for: {e}")))?;
     let in_range = |name: &str, score: f64| {
         if score.is_finite() && (0.0..=100.0).contains(&score) {
@@ -156,6 +167,16 @@ mod tests {
         assert_eq!(out.answers[0].item_id, "item_u1");
         assert_eq!(out.recommendation, Recommendation::FurtherAssessment);
         assert_eq!(out.key_areas[0].score, Some(85.0));
+    }
+
+    #[test]
+    fn one_code_fence_around_the_json_is_taken_off_and_nothing_more() {
+        let fenced = format!("```json\n{}\n```", good());
+        assert_eq!(parse_output(&fenced).unwrap().overall_score, 72.0);
+        let bare_fence = format!("```\n{}\n```  ", good());
+        assert_eq!(parse_output(&bare_fence).unwrap().overall_score, 72.0);
+        let chatty = format!("Here is the assessment:\n```json\n{}\n```", good());
+        assert_eq!(code(parse_output(&chatty)), ErrorCode::OutputInvalid);
     }
 
     #[test]

@@ -22,6 +22,9 @@ pub enum Reply {
     Status(u16),
     /// Never answers.
     Hang,
+    /// As a server that takes no `response_format` (llama.cpp's, say): 400 naming it to a
+    /// request that has one; else this assessment in a Markdown code fence.
+    NoResponseFormat(Value),
 }
 
 #[derive(Clone, Default)]
@@ -67,7 +70,7 @@ async fn completions(State(script): State<Script>, headers: HeaderMap, body: Str
         .unwrap_or_default()
         .to_owned();
     let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-    script.requests.lock().unwrap().push((auth, body));
+    script.requests.lock().unwrap().push((auth, body.clone()));
     let reply = {
         let mut replies = script.replies.lock().unwrap();
         if replies.len() > 1 {
@@ -85,6 +88,11 @@ async fn completions(State(script): State<Script>, headers: HeaderMap, body: Str
             return (status, axum::Json(error)).into_response();
         }
         Some(Reply::Hang) => std::future::pending().await,
+        Some(Reply::NoResponseFormat(_)) if body.get("response_format").is_some() => {
+            let error = json!({"error": {"message": "Unrecognized request argument supplied: response_format", "type": "invalid_request_error"}});
+            return (StatusCode::BAD_REQUEST, axum::Json(error)).into_response();
+        }
+        Some(Reply::NoResponseFormat(value)) => format!("```json\n{value}\n```"),
         None => panic!("the fake OpenAI server has no script"),
     };
     axum::Json(json!({
