@@ -191,7 +191,7 @@ async fn missing_and_forged_credentials_get_401_with_stable_codes() {
         )
         .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{token:?}");
-        assert_eq!(body, json!({"detail": expected}));
+        assert_eq!(body, json!({"detail": expected, "code": "unauthorized"}));
         assert_eq!(headers[header::WWW_AUTHENTICATE], "Bearer");
     }
 }

@@ -45,12 +45,7 @@ async fn the_react_flow_on_the_demo_data_is_an_interview_of_the_core() {
     let server = start_server(config).await;
     let url = ws_url(server.addr, &format!("/interview/{IT_APP}"));
     let mut ws = WsClient::connect(&url).await;
-    let started = ask(
-        &mut ws,
-        message("start_interview", json!({})),
-        "interview_started",
-    )
-    .await;
+    let started = start(&mut ws).await;
     let session_id = started["session_id"].as_str().unwrap().to_owned();
     assert!(uuid::Uuid::parse_str(&session_id).is_ok(), "{started}");
     assert_eq!(started["candidate_name"], "Priya Nair");
@@ -78,9 +73,7 @@ async fn the_react_flow_on_the_demo_data_is_an_interview_of_the_core() {
     assert_eq!(status["session_id"], session_id.as_str());
 
     // A very short answer is the one measurable cue for a clarification of the same question.
-    ws.send(answer("ok")).await;
-    processing(&mut ws).await;
-    let clarify = next(&mut ws, "new_question").await;
+    let clarify = answered(&mut ws, "ok").await;
     assert_question(&clarify, 1, "clarification", 1200);
     assert!(
         clarify["question"]
@@ -89,12 +82,11 @@ async fn the_react_flow_on_the_demo_data_is_an_interview_of_the_core() {
             .contains(q1["question"].as_str().unwrap())
     );
 
-    ws.send(answer(
+    let q2 = answered(
+        &mut ws,
         "I build Django services and I like clean data models.",
-    ))
+    )
     .await;
-    processing(&mut ws).await;
-    let q2 = next(&mut ws, "new_question").await;
     assert_question(&q2, 2, "icebreaker", 1200);
 
     // The `pause` command, then a regular answer resumes and is taken as the answer.
@@ -230,35 +222,23 @@ async fn the_react_flow_on_the_demo_data_is_an_interview_of_the_core() {
         ]
     );
     assert_eq!(items[0].text.as_deref(), q1["question"].as_str());
-    let events = store
-        .events(EventsOf::Interview(&session_id))
-        .await
-        .unwrap();
-    let statuses: Vec<Status> = events
-        .iter()
-        .filter_map(|e| match e.kind {
-            EventKind::Updated { status } => Some(status),
-            _ => None,
-        })
-        .collect();
     use Status::*;
     assert_eq!(
-        statuses,
+        statuses(&server, &session_id).await,
         [
             InProgress, Paused, InProgress, Paused, InProgress, Completed
         ]
     );
+    let events = store
+        .events(EventsOf::Interview(&session_id))
+        .await
+        .unwrap();
     assert!(events.iter().any(
         |e| matches!(&e.kind, EventKind::ResultsAvailable { state } if state == "unavailable")
     ));
 
     // The seed's client starts on every open: after the end, that is a new interview.
-    let again = ask(
-        &mut ws,
-        message("start_interview", json!({})),
-        "interview_started",
-    )
-    .await;
+    let again = start(&mut ws).await;
     assert_ne!(again["session_id"], session_id.as_str());
     assert_eq!(again["status"], "initialized");
     assert_question(&next(&mut ws, "new_question").await, 1, "icebreaker", 1200);
@@ -411,18 +391,10 @@ async fn reconnecting_resumes_at_the_current_question() {
     let server = start_server(config).await;
     let url = ws_url(server.addr, &format!("/interview/{IT_APP}"));
     let mut ws = WsClient::connect(&url).await;
-    let started = ask(
-        &mut ws,
-        message("start_interview", json!({})),
-        "interview_started",
-    )
-    .await;
+    let started = start(&mut ws).await;
     let id = started["session_id"].as_str().unwrap().to_owned();
     next(&mut ws, "new_question").await;
-    ws.send(answer("I enjoy building backend services in Python."))
-        .await;
-    processing(&mut ws).await;
-    let q2 = next(&mut ws, "new_question").await;
+    let q2 = answered(&mut ws, "I enjoy building backend services in Python.").await;
     drop(ws);
     let org_id = demo_org(&server).await;
     wait_status(&server, &org_id, &id, Status::Incomplete).await;
@@ -433,12 +405,7 @@ async fn reconnecting_resumes_at_the_current_question() {
     assert_eq!(resumed["question_number"], 2);
     wait_status(&server, &org_id, &id, Status::InProgress).await;
     // The seed's client starts again on open: the same interview, at the same question.
-    let again = ask(
-        &mut ws,
-        message("start_interview", json!({})),
-        "interview_started",
-    )
-    .await;
+    let again = start(&mut ws).await;
     assert_eq!(again["session_id"], id.as_str());
     assert_eq!(again["status"], "in_progress");
     assert_eq!(

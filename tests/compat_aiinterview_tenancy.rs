@@ -12,42 +12,18 @@ mod ws_client;
 use aiinterview::*;
 use common::*;
 use serde_json::{Value, json};
-use viva::server::Running;
 use ws_client::*;
 
 const IT_APP: &str = "550e8400-e29b-41d4-a716-446655440000";
-
-async fn org_key(server: &Running, name: &str) -> String {
-    let store = &server.state.store;
-    let now = viva::clock::unix_ms();
-    let org = store.ensure_org(name, None, now).await.unwrap();
-    store
-        .create_api_key(&org.id, name, false, now)
-        .await
-        .unwrap()
-        .1
-}
 
 #[tokio::test]
 async fn tokens_bind_an_application_and_organizations_see_only_their_own() {
     let (config, _dir) = cleaned(test_config());
     let server = start_server(config).await;
     let base = base_url(server.addr);
-    let (key_a, key_b) = (
-        org_key(&server, "org-a").await,
-        org_key(&server, "org-b").await,
-    );
-    let http = reqwest::Client::new();
-    let post = |path: &str, key: &str, body: Value| {
-        http.post(format!("{base}{path}"))
-            .bearer_auth(key)
-            .json(&body)
-            .send()
-    };
-    let created = |r: reqwest::Response| async move {
-        assert_eq!(r.status(), 201);
-        r.json::<Value>().await.unwrap()
-    };
+    let (_, key_a) = org_key(&server, "org-a").await;
+    let (_, key_b) = org_key(&server, "org-b").await;
+    let post = |path: &str, key: &str, body: Value| post_json(&base, path, key, body);
     let job = created(
         post(
             "/api/v1/jobs",
@@ -104,12 +80,7 @@ async fn tokens_bind_an_application_and_organizations_see_only_their_own() {
     assert!(minted["ws_url"].as_str().unwrap().ends_with(&path));
 
     let mut ws = WsClient::connect(&ws_url(server.addr, &path)).await;
-    let started = ask(
-        &mut ws,
-        message("start_interview", json!({})),
-        "interview_started",
-    )
-    .await;
+    let started = start(&mut ws).await;
     assert_eq!(started["session_id"], minted["session_id"]);
     assert_eq!(
         (
@@ -163,10 +134,7 @@ async fn tokens_bind_an_application_and_organizations_see_only_their_own() {
     assert_eq!(metrics["average_duration_seconds"], Value::Null);
     let of_b = get_json(&format!("{base}/api/interview/metrics"), Some(&key_b)).await;
     assert_eq!(of_b["started_interviews"], 0);
-    ws.send(answer("I have written Rust services for four years."))
-        .await;
-    processing(&mut ws).await;
-    next(&mut ws, "new_question").await;
+    answered(&mut ws, "I have written Rust services for four years.").await;
     ask(&mut ws, answer("exit"), "status_update").await;
     next(&mut ws, "interview_completed").await;
     let metrics = get_json(&format!("{base}/api/interview/metrics"), Some(&key_a)).await;

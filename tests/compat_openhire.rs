@@ -13,7 +13,6 @@ use std::time::Duration;
 use common::*;
 use serde_json::{Value, json};
 use viva::interview::{EventKind, Status};
-use viva::server::Running;
 use viva::store::{EventsOf, Role};
 use ws_client::*;
 
@@ -31,19 +30,6 @@ fn transcript(text: &str, is_final: bool) -> Value {
     json!({"type": "live_transcript", "data": {"transcript": text, "is_final": is_final}})
 }
 
-/// An API key of the organization named `name` (created if needed).
-async fn org_key(server: &Running, name: &str) -> (String, String) {
-    let store = &server.state.store;
-    let now = viva::clock::unix_ms();
-    let org = store.ensure_org(name, None, now).await.unwrap();
-    let key = store
-        .create_api_key(&org.id, name, false, now)
-        .await
-        .unwrap()
-        .1;
-    (org.id, key)
-}
-
 /// Checks an `ai_response`'s fields.
 fn assert_ai(data: &Value, phase: &str, asked: u64, completed: bool) {
     assert_eq!(data["interview_phase"], phase, "{data}");
@@ -58,18 +44,6 @@ fn assert_ai(data: &Value, phase: &str, asked: u64, completed: bool) {
         "{data}"
     );
     assert_eq!(data["comfort_level"], Value::Null, "never guessed: {data}");
-}
-
-/// Waits until the interview's status is `status`.
-async fn wait_status(server: &Running, org_id: &str, id: &str, status: Status) {
-    for _ in 0..100 {
-        let found = server.state.store.interview(org_id, id).await.unwrap();
-        if found.as_ref().map(|i| i.status) == Some(status) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("interview {id} never became {status:?}");
 }
 
 #[tokio::test]
@@ -227,20 +201,10 @@ async fn the_seeds_flow_on_the_demo_data_is_an_interview_of_the_core() {
         Some("I asked for help early and cut the scope to the essentials.")
     );
     assert_eq!(items[0].text.as_deref(), Some(first.as_str()));
-    let events = server
-        .state
-        .store
-        .events(EventsOf::Interview(&session_id))
-        .await
-        .unwrap();
-    let statuses: Vec<Status> = events
-        .iter()
-        .filter_map(|e| match e.kind {
-            EventKind::Updated { status } => Some(status),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(statuses, [Status::InProgress, Status::Completed]);
+    assert_eq!(
+        statuses(&server, &session_id).await,
+        [Status::InProgress, Status::Completed]
+    );
     let url = format!("{}/api/v1/interviews/{session_id}", base_url(server.addr));
     assert_eq!(get_json(&url, Some(&key)).await["status"], "completed");
     let mut results = Value::Null;

@@ -9,24 +9,10 @@ mod ws_client;
 
 use common::*;
 use serde_json::{Value, json};
-use viva::server::Running;
 use ws_client::*;
 
 fn start(job: &str, candidate: &str, preferences: Value) -> Value {
     json!({"type": "start_interview", "data": {"job_id": job, "candidate_id": candidate, "preferences": preferences}})
-}
-
-/// An API key of the organization named `name` (created if needed).
-async fn org_key(server: &Running, name: &str) -> (String, String) {
-    let store = &server.state.store;
-    let now = viva::clock::unix_ms();
-    let org = store.ensure_org(name, None, now).await.unwrap();
-    let key = store
-        .create_api_key(&org.id, name, false, now)
-        .await
-        .unwrap()
-        .1;
-    (org.id, key)
 }
 
 #[tokio::test]
@@ -36,13 +22,8 @@ async fn tokens_bind_a_session_and_organizations_see_only_their_own() {
     let base = base_url(server.addr);
     let (_, key_a) = org_key(&server, "org-a").await;
     let (_, key_b) = org_key(&server, "org-b").await;
+    let post = |path: &str, key: &str, body: Value| post_json(&base, path, key, body);
     let http = reqwest::Client::new();
-    let post = |path: &str, key: &str, body: Value| {
-        http.post(format!("{base}{path}"))
-            .bearer_auth(key)
-            .json(&body)
-            .send()
-    };
     let job = post(
         "/api/v1/jobs",
         &key_a,

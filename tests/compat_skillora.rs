@@ -95,7 +95,8 @@ async fn the_seeds_js_sdk_runs_every_route() {
     let e = &s["errors"];
     let expect = |name: &str, status: u16, message: &str| {
         assert_eq!(e[name]["status"], status, "{name}: {e:#}");
-        assert_eq!(e[name]["body"], json!({"error": message}), "{name}");
+        assert_eq!(e[name]["body"]["error"], message, "{name}");
+        assert!(e[name]["body"]["code"].is_string(), "a stable code: {name}");
     };
     expect(
         "invalid_focus_area",
@@ -156,7 +157,7 @@ async fn another_organization_gets_404_and_never_sees_it() {
         ] {
             let (status, body) = call(&server, method.clone(), &path, &b, None).await;
             assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}: {body}");
-            assert_eq!(body, json!({"error": NOT_FOUND}));
+            assert_eq!(body, json!({"error": NOT_FOUND, "code": "not_found"}));
         }
     }
     let list = |key: String| {
@@ -203,7 +204,7 @@ async fn credits_count_down_and_the_third_create_is_refused() {
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     assert_eq!(
         body,
-        json!({"error": "Organization has no mock interview credits available"})
+        json!({"error": "Organization has no mock interview credits available", "code": "no_credits"})
     );
     let list = call(&server, Method::GET, PATH, &key, None).await.1;
     assert_eq!(list["pagination"]["total"], 2, "{list}");

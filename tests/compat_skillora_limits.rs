@@ -103,7 +103,8 @@ async fn the_request_over_the_limit_gets_429_and_other_keys_do_not() {
         assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{method} {path}");
         let message = body["error"].as_str().unwrap_or_else(|| panic!("{body}"));
         assert!(message.contains("3 requests per minute"), "{message}");
-        assert_eq!(body.as_object().unwrap().len(), 1, "{body}");
+        assert_eq!(body["code"], "rate_limited", "{body}");
+        assert_eq!(body.as_object().unwrap().len(), 2, "{body}");
         let retry_after = number(&headers, "retry-after");
         assert!((1..=20).contains(&retry_after), "{headers:?}");
         assert!(
@@ -150,7 +151,10 @@ async fn wrong_tokens_are_limited_too() {
     for _ in 0..3 {
         let (status, headers, body) = send(&server, Method::GET, PATH, "sk_guess", None).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
-        assert_eq!(body, json!({"error": "Invalid API key"}));
+        assert_eq!(
+            body,
+            json!({"error": "Invalid API key", "code": "unauthorized"})
+        );
         assert!(headers.get("ratelimit-remaining").is_some());
     }
     let (status, headers, _) = send(&server, Method::GET, PATH, "sk_guess", None).await;
@@ -198,7 +202,7 @@ async fn an_eleven_megabyte_body_gets_413_in_the_facades_shape() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(
         body,
-        json!({"error": "The request body is larger than 10 MB"})
+        json!({"error": "The request body is larger than 10 MB", "code": "body_too_large"})
     );
 
     // Just under the limit is taken: the facade's limit, not the server-wide 64 KB.

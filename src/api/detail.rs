@@ -1,4 +1,5 @@
-//! Errors of the interview API (`/api/v1/…`), in the seed's shape: `{"detail": "…"}`.
+//! Errors of the interview API (`/api/v1/…`), in the seed's shape, `{"detail": "…"}`, with a
+//! stable `code` beside it for programs (`invalid_request`, `not_found`, `no_credits`, …).
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -13,6 +14,27 @@ pub struct DetailError {
     pub status: StatusCode,
     /// What went wrong.
     pub detail: String,
+    /// The stable code; by default the status's (see [`code_of`]).
+    pub code: &'static str,
+}
+
+/// The stable code of an interview-API error with `status`.
+pub(crate) fn code_of(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "invalid_request",
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        409 => "conflict",
+        413 => "body_too_large",
+        415 => "unsupported_media_type",
+        422 => "invalid_body",
+        429 => "rate_limited",
+        503 => "unavailable",
+        500..=599 => "internal_error",
+        _ => "error",
+    }
 }
 
 impl DetailError {
@@ -21,7 +43,14 @@ impl DetailError {
         Self {
             status,
             detail: detail.into(),
+            code: code_of(status),
         }
+    }
+
+    /// The same error with a code of its own.
+    pub fn with_code(mut self, code: &'static str) -> Self {
+        self.code = code;
+        self
     }
 
     /// 400.
@@ -54,7 +83,8 @@ impl DetailError {
 impl IntoResponse for DetailError {
     fn into_response(self) -> Response {
         let mut response =
-            (self.status, axum::Json(json!({ "detail": self.detail }))).into_response();
+            (self.status, axum::Json(json!({ "detail": self.detail, "code": self.code })))
+                .into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,
@@ -72,6 +102,7 @@ impl From<StoreError> for DetailError {
             StoreError::Conflict(_) => Self::new(StatusCode::CONFLICT, "Already exists"),
             StoreError::NoCredits => {
                 Self::forbidden("Organization has no interview credits available")
+                    .with_code("no_credits")
             }
             StoreError::Backend(_) => Self::internal(error),
         }

@@ -3,7 +3,7 @@
 //! else (status, results, ending a session, hanging up) goes on being served.
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -11,8 +11,6 @@ use axum::{Json, Router};
 use serde_json::json;
 
 use super::AppState;
-use super::detail::DetailError;
-use super::error::ApiError;
 
 /// What a refused client is told to wait before trying again (another node, or this one
 /// restarted), seconds.
@@ -99,21 +97,7 @@ pub(super) async fn refuse_new_work(
 fn refused(route: &str) -> Response {
     let message = "The server is draining for a restart and takes no new calls or interviews; \
                    try again shortly.";
-    let mut response = if route.starts_with("/api/v1/") {
-        DetailError::new(StatusCode::SERVICE_UNAVAILABLE, message).into_response()
-    } else if route.starts_with("/v1/partners/") {
-        let body = Json(json!({ "error": message, "code": "draining" }));
-        (StatusCode::SERVICE_UNAVAILABLE, body).into_response()
-    } else if route.starts_with("/api/tezhire/") {
-        let body = Json(json!({ "error": "draining", "details": message }));
-        (StatusCode::SERVICE_UNAVAILABLE, body).into_response()
-    } else {
-        return ApiError::unavailable("draining", message, RETRY_AFTER_S).into_response();
-    };
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_S));
-    response
+    super::error::unavailable_for(route, "draining", message, RETRY_AFTER_S)
 }
 
 #[cfg(test)]

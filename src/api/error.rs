@@ -114,15 +114,6 @@ impl ApiError {
         }
     }
 
-    /// 503: the request was not answered within `limit` (the router's timeout).
-    pub fn timed_out(limit: std::time::Duration) -> Self {
-        Self::unavailable(
-            "request_timeout",
-            format!("The server did not answer within {limit:?}; try again."),
-            5,
-        )
-    }
-
     /// 502: the realtime model could not be used.
     pub fn bad_gateway(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_GATEWAY, "server_error", code, message)
@@ -186,4 +177,30 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// A 503 with stable `code` in the error shape of the API `route` belongs to: `{"detail",
+/// "code"}` on the interview API, `{"error", "code"}` on the partner facade, `{"error":
+/// code, "details"}` on the sessions facade, else the realtime API's `{"error": {…}}`; with
+/// `Retry-After`.
+pub(crate) fn unavailable_for(
+    route: &str,
+    code: &'static str,
+    message: &str,
+    retry_after: u32,
+) -> Response {
+    let body = if route.starts_with("/api/v1/") {
+        json!({ "detail": message, "code": code })
+    } else if route.starts_with("/v1/partners/") {
+        json!({ "error": message, "code": code })
+    } else if route.starts_with("/api/tezhire/") {
+        json!({ "error": code, "details": message })
+    } else {
+        return ApiError::unavailable(code, message, retry_after).into_response();
+    };
+    let mut response = (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+    response
 }

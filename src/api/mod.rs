@@ -22,9 +22,9 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{HeaderMap, Method};
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use serde_json::json;
 use tower_http::LatencyUnit;
@@ -183,16 +183,12 @@ async fn time_limit(State(limit): State<Duration>, request: Request, next: Next)
 /// The 503 of a request to `route` that took longer than `limit`, in its API's error shape:
 /// `{"detail"}` on the interview API, `{"error": "…"}` on the partner facade, else the realtime
 /// API's `{"error": {…}}` with its stable code `request_timeout`.
+/// Seconds a client is told to wait after a request timed out.
+const TIMEOUT_RETRY_AFTER_S: u32 = 5;
+
 fn timed_out(route: &str, limit: Duration) -> Response {
     let message = format!("The server did not answer within {limit:?}; try again.");
-    if route.starts_with("/api/v1/") {
-        DetailError::new(StatusCode::SERVICE_UNAVAILABLE, message).into_response()
-    } else if route.starts_with("/v1/partners/") {
-        let body = axum::Json(json!({ "error": message }));
-        (StatusCode::SERVICE_UNAVAILABLE, body).into_response()
-    } else {
-        ApiError::timed_out(limit).into_response()
-    }
+    error::unavailable_for(route, "request_timeout", &message, TIMEOUT_RETRY_AFTER_S)
 }
 
 async fn health(State(state): State<AppState>) -> axum::Json<serde_json::Value> {

@@ -12,6 +12,8 @@ pub(super) const INDEX_HTML: &str = include_str!("../../web/index.html");
 const STYLE_CSS: &str = include_str!("../../web/style.css");
 /// The interview-sessions API demo page (seed 002's `/tezhire`).
 const TEZHIRE_HTML: &str = include_str!("../../web/tezhire.html");
+/// The AI Interview WebSocket test page (seed 004's `/interview_test.html`).
+const INTERVIEW_TEST_HTML: &str = include_str!("../../web/interview_test.html");
 
 /// The page's script: plain ES modules, each served at `/assets/<file>`. `app.js` is the entry
 /// (`<script type="module">` in `index.html`); it imports the others by relative path.
@@ -25,6 +27,10 @@ const MODULES: &[(&str, &str)] = &[
     (
         "/assets/indicators.js",
         include_str!("../../web/indicators.js"),
+    ),
+    (
+        "/assets/interview_test.js",
+        include_str!("../../web/interview_test.js"),
     ),
     ("/assets/media.js", include_str!("../../web/media.js")),
     ("/assets/meter.js", include_str!("../../web/meter.js")),
@@ -49,6 +55,15 @@ pub(crate) fn router() -> Router<AppState> {
         .route(
             "/tezhire",
             get(|| async { ([(header::CACHE_CONTROL, "no-store")], Html(TEZHIRE_HTML)) }),
+        )
+        .route(
+            "/interview_test.html",
+            get(|| async {
+                (
+                    [(header::CACHE_CONTROL, "no-store")],
+                    Html(INTERVIEW_TEST_HTML),
+                )
+            }),
         )
         .route(
             "/assets/style.css",

@@ -1,10 +1,7 @@
 //! Helpers of the seed 004 (AI Interview) socket tests: its messages and checks of its replies.
 #![allow(dead_code, unreachable_pub)]
 
-use std::time::Duration;
-
 use serde_json::{Value, json};
-use viva::interview::Status;
 use viva::server::Running;
 
 use super::ws_client::WsClient;
@@ -27,6 +24,23 @@ pub async fn next(ws: &mut WsClient, kind: &str) -> Value {
 pub async fn ask(ws: &mut WsClient, value: Value, kind: &str) -> Value {
     ws.send(value).await;
     next(ws, kind).await
+}
+
+/// `start_interview` (no payload); the `interview_started`.
+pub async fn start(ws: &mut WsClient) -> Value {
+    ask(
+        ws,
+        message("start_interview", json!({})),
+        "interview_started",
+    )
+    .await
+}
+
+/// Sends `answer` and takes its `status_update` "processing"; the `new_question` after it.
+pub async fn answered(ws: &mut WsClient, text: &str) -> Value {
+    ws.send(answer(text)).await;
+    processing(ws).await;
+    next(ws, "new_question").await
 }
 
 /// Checks a `new_question`'s fields; its `time_remaining`.
@@ -64,15 +78,4 @@ pub async fn processing(ws: &mut WsClient) -> Value {
 pub async fn demo_org(server: &Running) -> String {
     let store = &server.state.store;
     store.ensure_org("demo", None, 0).await.unwrap().id
-}
-
-pub async fn wait_status(server: &Running, org_id: &str, id: &str, status: Status) {
-    for _ in 0..100 {
-        let found = server.state.store.interview(org_id, id).await.unwrap();
-        if found.as_ref().map(|i| i.status) == Some(status) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("interview {id} never became {status:?}");
 }

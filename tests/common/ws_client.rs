@@ -1,4 +1,5 @@
-//! A WebSocket client for the interview facades' tests: JSON in and out, with timeouts.
+//! A WebSocket client for the interview facades' tests: JSON in and out, with timeouts; and
+//! what those tests share about the server behind it (organizations, interview statuses).
 #![allow(dead_code, unreachable_pub)]
 
 use std::net::SocketAddr;
@@ -9,6 +10,9 @@ use serde_json::Value;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+use viva::interview::{EventKind, Status};
+use viva::server::Running;
+use viva::store::EventsOf;
 
 /// How long a reply may take.
 const REPLY: Duration = Duration::from_secs(5);
@@ -102,4 +106,67 @@ impl Drop for DataDir {
 pub fn cleaned(config: viva::config::ServeConfig) -> (viva::config::ServeConfig, DataDir) {
     let dir = DataDir(config.data_dir.clone());
     (config, dir)
+}
+
+/// The id of the organization named `name` (created if needed) and a new API key of it.
+pub async fn org_key(server: &Running, name: &str) -> (String, String) {
+    let store = &server.state.store;
+    let now = viva::clock::unix_ms();
+    let org = store.ensure_org(name, None, now).await.unwrap();
+    let key = store
+        .create_api_key(&org.id, name, false, now)
+        .await
+        .unwrap()
+        .1;
+    (org.id, key)
+}
+
+/// `POST {base}{path}` with API key `key` and JSON `body` (the request is built now, so the
+/// future borrows nothing).
+pub fn post_json(
+    base: &str,
+    path: &str,
+    key: &str,
+    body: Value,
+) -> impl Future<Output = reqwest::Result<reqwest::Response>> + use<> {
+    reqwest::Client::new()
+        .post(format!("{base}{path}"))
+        .bearer_auth(key)
+        .json(&body)
+        .send()
+}
+
+/// The JSON body of a `201 Created` (panics on any other status).
+pub async fn created(response: reqwest::Response) -> Value {
+    assert_eq!(response.status(), 201);
+    response.json::<Value>().await.unwrap()
+}
+
+/// Waits until the interview's status is `status` (panics after 5 s).
+pub async fn wait_status(server: &Running, org_id: &str, id: &str, status: Status) {
+    for _ in 0..100 {
+        let found = server.state.store.interview(org_id, id).await.unwrap();
+        if found.as_ref().map(|i| i.status) == Some(status) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("interview {id} never became {status:?}");
+}
+
+/// The statuses the interview's events moved it to, in order.
+pub async fn statuses(server: &Running, id: &str) -> Vec<Status> {
+    let events = server
+        .state
+        .store
+        .events(EventsOf::Interview(id))
+        .await
+        .unwrap();
+    events
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::Updated { status } => Some(status),
+            _ => None,
+        })
+        .collect()
 }

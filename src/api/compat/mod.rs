@@ -4,11 +4,18 @@
 
 mod aiinterview;
 mod demo;
+mod failure;
+#[cfg(test)]
+mod fixtures;
+mod join_token;
 mod live;
+mod new_interview;
 mod openhire;
 mod skillora;
+mod socket_loop;
 mod text;
 mod tezhire;
+mod typed_call;
 mod ws;
 
 use axum::Router;

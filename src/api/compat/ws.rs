@@ -194,6 +194,16 @@ impl Conn {
         self.socket.send(Message::text(text)).await.is_ok()
     }
 
+    /// Sends `texts` in order; false if the socket is gone.
+    pub(super) async fn send_all(&mut self, texts: Vec<String>) -> bool {
+        for text in texts {
+            if !self.send(text).await {
+                return false;
+            }
+        }
+        true
+    }
+
     /// Closes the socket with `code` and `reason`.
     pub(super) async fn close(&mut self, code: CloseCode, reason: &str) {
         let frame = CloseFrame {

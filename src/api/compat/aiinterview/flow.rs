@@ -7,6 +7,7 @@
 
 use tokio::sync::broadcast;
 
+use super::super::text::{CLARIFY, CLOSING, OUT_OF_TIME};
 use super::messages::{Command, WsError, command};
 use super::plan::{self, BONUS_MIN_REMAINING_S, MAX_CLARIFICATIONS};
 use super::session::Session;
@@ -16,10 +17,6 @@ use crate::clock::unix_ms;
 use crate::interview::{InterviewEvent, Status, merged};
 use crate::store::CallChanges;
 
-const CLARIFY: &str =
-    "Could you tell me a little more? A concrete example from your own work would help.";
-const CLOSING: &str = "Thank you, that was my last question. The interview is complete.";
-const OUT_OF_TIME: &str = "Thank you, we have reached the time limit. The interview is complete.";
 const ENDED: &str = "Thank you for your time. The interview has ended.";
 
 /// How an interview completed (`interview_metrics.completion_status`).

@@ -122,17 +122,28 @@ impl WsError {
     }
 }
 
+impl super::super::failure::Failure for WsError {
+    fn no_session() -> Self {
+        Self::no_session()
+    }
+
+    fn internal(cause: impl std::fmt::Display) -> Self {
+        Self::internal(cause)
+    }
+
+    fn no_credits() -> Self {
+        Self::new(
+            "NO_CREDITS",
+            "The organization has no interview credits left",
+            false,
+            "Ask the organization's administrator for credits",
+        )
+    }
+}
+
 impl From<crate::store::StoreError> for WsError {
     fn from(error: crate::store::StoreError) -> Self {
-        match error {
-            crate::store::StoreError::NoCredits => Self::new(
-                "NO_CREDITS",
-                "The organization has no interview credits left",
-                false,
-                "Ask the organization's administrator for credits",
-            ),
-            other => Self::internal(other),
-        }
+        super::super::failure::from_store(error)
     }
 }
 

@@ -1,5 +1,5 @@
 //! Seed 004 (AI Interview): an interview over `ws://…/interview/{application_id}`, the test
-//! page `/interview_test.html`, `GET /api/interview/metrics`, and the native route that mints a
+//! page `/interview_test.html` (served by `api::web`), `GET /api/interview/metrics`, and the native route that mints a
 //! socket's token. The application id must be a UUID: anything else is refused with
 //! `INVALID_APPLICATION_ID` before anything else. Who may connect: `?token=` (a join token
 //! minted by `POST /api/v1/aiinterview/sessions` for that application's interview), or without
@@ -22,51 +22,28 @@ mod token;
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, Request, State};
-use axum::http::header;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
-use serde::Deserialize;
 
+use super::join_token::{self, Caller, Refusal, TokenQuery};
 use super::live::Registry;
 use super::ws;
 use crate::api::AppState;
-use crate::clock::unix_ms;
-use crate::credentials::jwt::{JwtError, TokenKind};
 use crate::interview::Interview;
 use crate::store::Application;
 use messages::WsError;
 use session::Session;
 
-const TEST_PAGE: &str = include_str!("../../../../web/interview_test.html");
-const TEST_SCRIPT: &str = include_str!("../../../../web/interview_test.js");
-
-/// The socket, the test page, the metrics and `POST /api/v1/aiinterview/sessions`.
+/// The socket, the metrics and `POST /api/v1/aiinterview/sessions` (the test page is
+/// `/interview_test.html`, with the other pages in `api::web`).
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/interview/{application_id}", get(connect))
         .route("/api/v1/aiinterview/sessions", post(token::mint))
         .route("/api/interview/metrics", get(metrics::metrics))
-        .route(
-            "/interview_test.html",
-            get(|| async { ([(header::CACHE_CONTROL, "no-store")], Html(TEST_PAGE)) }),
-        )
-        .route(
-            "/assets/interview_test.js",
-            get(|| async {
-                (
-                    [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
-                    TEST_SCRIPT,
-                )
-            }),
-        )
         .layer(Extension(Arc::new(Registry::<Session>::default())))
         .layer(Extension(Arc::new(metrics::Metrics::default())))
-}
-
-#[derive(Debug, Deserialize)]
-struct TokenQuery {
-    token: Option<String>,
 }
 
 /// Who a socket is: its organization's application, and the interview its token is bound to.
@@ -91,43 +68,41 @@ async fn admit(
     }
     let refused =
         |code, message: &str, suggestion: &str| WsError::new(code, message, false, suggestion);
-    let Some(token) = token else {
-        if !state.config.demo_secrets_allowed() {
+    let new_token = "Ask for a new interview link";
+    let (org_id, iid) = match join_token::admit(state, token).await {
+        Ok(Caller::Demo(org_id)) => {
+            let application = setup::application(state, &org_id, application_id).await?;
+            return Ok(Admitted {
+                application,
+                bound: None,
+            });
+        }
+        Ok(Caller::Token {
+            org_id,
+            interview_id,
+        }) => (org_id, interview_id),
+        Err(Refusal::TokenRequired) => {
             return Err(refused(
                 "AUTH_REQUIRED",
                 "A token is required",
                 "Connect with ?token=<token from POST /api/v1/aiinterview/sessions>",
             ));
         }
-        let org_id = super::demo::demo_org(state).await?;
-        let application = setup::application(state, &org_id, application_id).await?;
-        return Ok(Admitted {
-            application,
-            bound: None,
-        });
-    };
-    let new_token = "Ask for a new interview link";
-    let claims = match state.jwt.verify(token, TokenKind::Join, unix_ms() / 1000) {
-        Ok(claims) => claims,
-        Err(JwtError::Expired) => {
+        Err(Refusal::Expired) => {
             return Err(refused("TOKEN_EXPIRED", "The token has expired", new_token));
         }
-        Err(JwtError::Invalid) => {
+        Err(Refusal::Invalid) => {
             return Err(refused(
                 "INVALID_TOKEN",
                 "Could not validate the token",
                 new_token,
             ));
         }
+        Err(Refusal::Store(error)) => return Err(error.into()),
     };
-    let user = state
-        .store
-        .user(&claims.sub)
-        .await?
-        .ok_or_else(|| refused("INVALID_TOKEN", "Could not validate the token", new_token))?;
-    let application = setup::application(state, &user.org_id, application_id).await?;
-    let interview = match claims.iid.as_deref() {
-        Some(iid) => state.store.interview(&user.org_id, iid).await?,
+    let application = setup::application(state, &org_id, application_id).await?;
+    let interview = match iid {
+        Some(iid) => state.store.interview(&org_id, &iid).await?,
         None => None,
     };
     match interview {
@@ -156,7 +131,7 @@ async fn connect(
     query: Result<Query<TokenQuery>, axum::extract::rejection::QueryRejection>,
     request: Request,
 ) -> Response {
-    let token = query.ok().and_then(|Query(q)| q.token);
+    let token = join_token::query_token(query);
     let admitted = admit(&state, &application_id, token.as_deref()).await;
     ws::upgrade(request, move |socket| async move {
         let conn = ws::Conn::new(
@@ -165,9 +140,8 @@ async fn connect(
         );
         match admitted {
             Ok(admitted) => {
-                socket::Socket::new(conn, state, registry, metrics, admitted)
-                    .run()
-                    .await;
+                let socket = socket::Socket::new(state, registry, metrics, admitted);
+                super::socket_loop::run(conn, socket).await;
             }
             Err(error) => socket::refuse(conn, &error).await,
         }

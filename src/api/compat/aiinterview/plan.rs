@@ -11,8 +11,6 @@ use crate::store::{Candidate, Job};
 pub(super) const DEFAULT_MINUTES: u32 = 20;
 /// Clarifications one question may get, at most.
 pub(super) const MAX_CLARIFICATIONS: u32 = 2;
-/// An answer with fewer words is a measurable cue for a clarification.
-pub(super) const SHORT_ANSWER_WORDS: usize = 3;
 /// A bonus question is asked only with at least this much time left, seconds.
 pub(super) const BONUS_MIN_REMAINING_S: u64 = 120;
 
@@ -337,10 +335,7 @@ pub(super) fn context(job: &Job, candidate: &Candidate, industry: Option<Industr
     )
 }
 
-/// Whether `answer` is a measurable cue for a clarification: empty or very short.
-pub(super) fn needs_clarification(answer: &str) -> bool {
-    answer.split_whitespace().count() < SHORT_ANSWER_WORDS
-}
+pub(super) use super::super::text::needs_clarification;
 
 #[cfg(test)]
 #[path = "plan_tests.rs"]

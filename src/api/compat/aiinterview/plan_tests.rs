@@ -1,40 +1,15 @@
-//! The plan's shape by length, its questions from the job and the candidate, industries and
-//! the clarification cue.
+//! The plan's shape by length, its questions from the job and the candidate, and industries.
 
+use super::super::super::fixtures;
 use super::*;
 
 fn job(industry: Option<&str>, skills: &[&str]) -> Job {
-    Job {
-        id: "j".into(),
-        org_id: "o".into(),
-        title: "Python Developer".into(),
-        company: "Acme".into(),
-        description: String::new(),
-        requirements: String::new(),
-        location: String::new(),
-        salary_range: String::new(),
-        experience_level: "mid".into(),
-        skills_required: skills.iter().map(|s| s.to_string()).collect(),
-        industry: industry.map(str::to_owned),
-        created_at_ms: 0,
-        updated_at_ms: 0,
-    }
+    fixtures::job("Python Developer", "Acme", "mid", skills, industry)
 }
 
 fn candidate() -> Candidate {
-    Candidate {
-        id: "c".into(),
-        org_id: "o".into(),
-        name: "Priya".into(),
-        email: None,
-        resume_text: Some("Backend developer, 4 years of Django. Likes tests.".into()),
-        resume_url: None,
-        skills: vec!["django".into()],
-        experience: String::new(),
-        education: String::new(),
-        created_at_ms: 0,
-        updated_at_ms: 0,
-    }
+    let resume = "Backend developer, 4 years of Django. Likes tests.";
+    fixtures::candidate("Priya", resume, &["django"])
 }
 
 fn kinds(plan: &[(Kind, String)]) -> Vec<Kind> {
@@ -110,12 +85,4 @@ fn industries_come_from_the_application_then_the_job() {
     assert_eq!(Industry::It.competencies().len(), 5);
     let context = context(&bank, &candidate(), Some(Industry::Bfsi));
     assert!(context.contains("Industry: BFSI") && context.contains("risk_assessment"));
-}
-
-#[test]
-fn only_empty_or_very_short_answers_are_clarified() {
-    assert!(needs_clarification(""));
-    assert!(needs_clarification("  yes  "));
-    assert!(needs_clarification("not sure"));
-    assert!(!needs_clarification("I built a Django app"));
 }

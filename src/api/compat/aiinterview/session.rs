@@ -9,13 +9,13 @@ use std::collections::HashSet;
 use serde_json::json;
 
 use super::super::live::LiveSession;
+use super::super::typed_call::{self, Replayed};
 use super::messages::WsError;
 use super::plan::Kind;
 use super::setup::{KEY, Setup};
 use crate::api::AppState;
-use crate::call::EndReason;
 use crate::clock::unix_ms;
-use crate::interview::{AnswerClock, EventKind, Interview, Status, TextCall, merged};
+use crate::interview::{AnswerClock, EventKind, Interview, Status, TextCall};
 use crate::store::{CallChanges, EventsOf};
 
 /// The live state of one interview, shared by its sockets.
@@ -47,27 +47,16 @@ impl LiveSession for Session {
             .store
             .events(EventsOf::Interview(&interview.id))
             .await?;
-        let (mut current, mut answered, mut hung_up) = (None, HashSet::new(), false);
-        for event in &events {
-            match &event.kind {
-                EventKind::QuestionAsked { question_index, .. } => {
-                    current = Some(*question_index as usize);
-                }
-                EventKind::AnswerEnded { .. } => answered.extend(current),
-                EventKind::Joined => hung_up = false,
-                EventKind::Ended { reason } => hung_up = *reason == EndReason::Hangup,
-                _ => {}
-            }
-        }
-        let ended = interview.status.is_final() || hung_up;
+        let replayed = Replayed::of(&events);
+        let ended = interview.status.is_final() || replayed.hung_up;
         Ok(Self {
             clock: AnswerClock::replay(&events),
             interview,
             setup,
             call: None,
-            current,
+            current: replayed.current,
             clarifications: 0,
-            answered,
+            answered: replayed.answered,
             ended,
             sockets: 0,
         })
@@ -83,16 +72,7 @@ impl LiveSession for Session {
     }
 
     async fn detach(&mut self, state: &AppState) {
-        self.sockets = self.sockets.saturating_sub(1);
-        if self.sockets > 0 {
-            return;
-        }
-        if let Some(call) = self.call.take() {
-            let changes = call.ended(EndReason::PeerClosed, unix_ms());
-            if let Err(error) = state.interviews.record_call(&call.call_id, changes).await {
-                tracing::warn!(%error, "could not end a typed call");
-            }
-        }
+        typed_call::leave(state, &mut self.sockets, &mut self.call).await;
     }
 
     fn sockets(&self) -> usize {
@@ -174,19 +154,7 @@ impl Session {
         }
         let from = [Status::Created, Status::Paused, Status::Incomplete];
         self.set_status(state, &from, Status::InProgress).await?;
-        let call = TextCall::new(&self.interview.org_id, &self.interview.id);
-        let now = unix_ms();
-        state.interviews.start_call(&call.record(now)).await?;
-        let mut changes = call.joined(now);
-        if let Some(current) = self.current {
-            let count = self.interview.questions.len();
-            if ask {
-                let question = &self.interview.questions[current];
-                changes = merged(changes, call.ask(current, count, question, now));
-            } else {
-                changes.events.push(call.asked_again(current, count, now));
-            }
-        }
+        let (call, changes) = typed_call::open(state, &self.interview, self.current, ask).await?;
         self.call = Some(call);
         self.record(state, changes).await
     }

@@ -4,11 +4,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::super::new_interview::{self, NewInterview, Planned};
 use super::messages::WsError;
 use super::plan::{self, Industry, Kind};
 use crate::api::AppState;
-use crate::clock::unix_ms;
-use crate::interview::{Interview, Status, Template};
+use crate::interview::{Interview, Template};
 use crate::store::{Application, StoreError};
 
 /// The external-id system of the interviews: the application id (and attempt).
@@ -140,59 +140,34 @@ pub(super) async fn create(
         .candidate(org_id, &application.candidate_id)
         .await?
         .ok_or_else(|| missing("candidate", &application.candidate_id))?;
-    let proposed = uuid::Uuid::new_v4().to_string();
     let external = external_id(&application.id, attempt);
-    let owner = state
-        .store
-        .claim_external_id(org_id, SYSTEM, &external, &proposed, unix_ms())
-        .await?;
-    if let Some(existing) = state.store.interview(org_id, &owner).await? {
-        return Ok(existing);
-    }
-    let template = super::super::seeded_template(state, org_id, template()).await?;
-    let email = candidate
-        .email
-        .clone()
-        .unwrap_or_else(|| format!("{}@candidates.viva.invalid", candidate.id));
-    let user = state
-        .store
-        .user_for_email(org_id, &email, unix_ms())
-        .await?;
-    let industry = Industry::of(application.industry.as_deref(), &job);
-    let questions = plan::questions(&job, &candidate, industry, minutes);
-    let setup = Setup {
-        application_id: application.id.clone(),
-        attempt,
-        job_id: job.id.clone(),
-        candidate_id: candidate.id.clone(),
-        candidate_name: candidate.name.clone(),
-        job_title: job.title.clone(),
-        company: job.company.clone(),
-        industry,
-        duration: minutes,
-        kinds: questions.iter().map(|(k, _)| *k).collect(),
+    let new = NewInterview {
+        org_id,
+        external: (SYSTEM, &external),
+        key: KEY,
+        template: template(),
+        candidate: &candidate,
     };
-    let mut progress = Interview::initial_progress();
-    progress[KEY] = serde_json::to_value(&setup).map_err(WsError::internal)?;
-    let interview = Interview {
-        id: owner,
-        org_id: org_id.to_owned(),
-        user_id: user.id,
-        template_id: template.id,
-        status: Status::Created,
-        started_at_ms: unix_ms(),
-        completed_at_ms: None,
-        progress_data: progress,
-        questions: questions.into_iter().map(|(_, q)| q).collect(),
-        context: Some(plan::context(&job, &candidate, industry)),
-    };
-    match state.interviews.create(&interview).await {
-        Ok(()) => Ok(interview),
-        Err(StoreError::Conflict(_)) => state
-            .store
-            .interview(org_id, &interview.id)
-            .await?
-            .ok_or_else(WsError::no_session),
-        Err(error) => Err(error.into()),
-    }
+    new_interview::create(state, new, || {
+        let industry = Industry::of(application.industry.as_deref(), &job);
+        let questions = plan::questions(&job, &candidate, industry, minutes);
+        let setup = Setup {
+            application_id: application.id.clone(),
+            attempt,
+            job_id: job.id.clone(),
+            candidate_id: candidate.id.clone(),
+            candidate_name: candidate.name.clone(),
+            job_title: job.title.clone(),
+            company: job.company.clone(),
+            industry,
+            duration: minutes,
+            kinds: questions.iter().map(|(k, _)| *k).collect(),
+        };
+        Planned {
+            setup,
+            questions: questions.into_iter().map(|(_, q)| q).collect(),
+            context: plan::context(&job, &candidate, industry),
+        }
+    })
+    .await
 }

@@ -1,14 +1,17 @@
-//! One connected socket: what arrives is sorted by the shared plumbing ([`super::ws`]), parsed,
-//! and handed to the application's live session; the time limit is watched while a question
-//! waits; a completion is followed by `interview_completed` once the assessment is there.
+//! One connected socket, run by the shared loop ([`super::super::socket_loop`]): messages
+//! parsed and handed to the application's live session; the time limit is watched while a
+//! question waits; a completion is followed by `interview_completed` once the assessment is
+//! there.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 use super::super::live::{Registry, Shared};
-use super::super::ws::{Conn, Inbound, MAX_TEXT_BYTES, RATE_PER_S};
+use super::super::socket_loop::{Protocol, Refused};
+use super::super::ws::{Conn, MAX_TEXT_BYTES, RATE_PER_S};
 use super::flow::Outcome;
 use super::messages::{self, Incoming, WsError};
 use super::metrics::Metrics;
@@ -27,7 +30,6 @@ pub(super) async fn refuse(mut conn: Conn, error: &WsError) {
 
 /// One connected socket.
 pub(super) struct Socket {
-    conn: Conn,
     state: AppState,
     registry: Arc<Registry<Session>>,
     metrics: Arc<Metrics>,
@@ -36,22 +38,116 @@ pub(super) struct Socket {
     session: Option<(String, Shared<Session>)>,
 }
 
+impl Protocol for Socket {
+    type Reply = Outcome;
+
+    async fn open(&mut self) -> Outcome {
+        let opening = match self.existing().await {
+            Ok(Some(interview)) => self.join(interview).await,
+            Ok(None) => Vec::new(),
+            Err(error) => vec![error.to_json()],
+        };
+        Outcome::from(opening)
+    }
+
+    /// When the attached interview's time runs out, while its timer runs.
+    async fn deadline(&mut self) -> Option<Instant> {
+        let (_, shared) = self.session.as_ref()?;
+        let at = shared.lock().await.deadline_ms(unix_ms())?;
+        Some(Instant::now() + Duration::from_millis(at.saturating_sub(unix_ms())))
+    }
+
+    async fn due(&mut self) -> Outcome {
+        let outcome = match &self.session {
+            Some((_, shared)) => shared.lock().await.time_up(&self.state).await,
+            None => Ok(Outcome::default()),
+        };
+        Self::or_error(outcome)
+    }
+
+    async fn text(&mut self, text: String) -> Outcome {
+        let outcome = match messages::parse(&text) {
+            Ok(message) => self.handle(message).await,
+            Err(error) => Err(error),
+        };
+        Self::or_error(outcome)
+    }
+
+    fn refused(&self, why: Refused) -> Outcome {
+        let error = match why {
+            Refused::TooLarge(bytes) => WsError::new(
+                "MESSAGE_TOO_LARGE",
+                format!("A message may have at most {MAX_TEXT_BYTES} bytes; this one had {bytes}"),
+                true,
+                "Send a shorter answer",
+            ),
+            Refused::Binary => WsError::new(
+                "UNSUPPORTED_DATA",
+                "Binary frames are not supported",
+                true,
+                "Send JSON text frames",
+            ),
+            Refused::RateLimited => WsError::new(
+                "RATE_LIMITED",
+                format!("Too many messages: at most {RATE_PER_S} a second; this one was dropped"),
+                true,
+                "Slow down and send the message again",
+            ),
+        };
+        Self::or_error(Err(error))
+    }
+
+    /// Sends an outcome's replies, counts it, and after a completion the final assessment.
+    async fn deliver(&mut self, conn: &mut Conn, outcome: Outcome) -> bool {
+        let org_id = self.org_id();
+        if outcome.answered {
+            self.metrics.answered(&org_id);
+        }
+        if !conn.send_all(outcome.replies).await {
+            return false;
+        }
+        let Some(done) = outcome.completed else {
+            return true;
+        };
+        let (id, used, answered) = (
+            done.interview_id.clone(),
+            done.used_ms,
+            done.questions_answered,
+        );
+        self.metrics.completed(&org_id, &id, used, answered);
+        let message = assessment::completed_message(&self.state, done).await;
+        conn.send(message).await
+    }
+
+    async fn leave(&mut self) {
+        if let Some((id, shared)) = self.session.take()
+            && self.registry.detach(&self.state, &id, &shared).await
+        {
+            self.metrics.left(&self.org_id(), &id);
+        }
+    }
+}
+
 impl Socket {
+    /// A socket of `admitted`.
     pub(super) fn new(
-        conn: Conn,
         state: AppState,
         registry: Arc<Registry<Session>>,
         metrics: Arc<Metrics>,
         admitted: Admitted,
     ) -> Self {
         Self {
-            conn,
             state,
             registry,
             metrics,
             admitted,
             session: None,
         }
+    }
+
+    /// `outcome`, or its error as the reply.
+    fn or_error(outcome: Result<Outcome, WsError>) -> Outcome {
+        outcome.unwrap_or_else(|e| Outcome::from(vec![e.to_json()]))
     }
 
     fn org_id(&self) -> String {
@@ -69,109 +165,6 @@ impl Socket {
         Ok(latest.map(|(_, i)| i).filter(|i| !i.status.is_final()))
     }
 
-    pub(super) async fn run(mut self) {
-        let opening = match self.existing().await {
-            Ok(Some(interview)) => self.join(interview).await,
-            Ok(None) => Vec::new(),
-            Err(error) => vec![error.to_json()],
-        };
-        if !self.send_all(opening).await {
-            return self.leave().await;
-        }
-        loop {
-            let deadline = self.deadline().await;
-            let inbound = tokio::select! {
-                inbound = self.conn.recv() => inbound,
-                () = sleep_until_ms(deadline), if deadline.is_some() => {
-                    let outcome = match &self.session {
-                        Some((_, shared)) => shared.lock().await.time_up(&self.state).await,
-                        None => Ok(Outcome::default()),
-                    };
-                    if !self.deliver(outcome).await {
-                        break;
-                    }
-                    continue;
-                }
-            };
-            let outcome = match inbound {
-                Inbound::Text(text) => match messages::parse(&text) {
-                    Ok(message) => self.handle(message).await,
-                    Err(error) => Err(error),
-                },
-                Inbound::TooLarge(bytes) => Err(WsError::new(
-                    "MESSAGE_TOO_LARGE",
-                    format!(
-                        "A message may have at most {MAX_TEXT_BYTES} bytes; this one had {bytes}"
-                    ),
-                    true,
-                    "Send a shorter answer",
-                )),
-                Inbound::Binary => Err(WsError::new(
-                    "UNSUPPORTED_DATA",
-                    "Binary frames are not supported",
-                    true,
-                    "Send JSON text frames",
-                )),
-                Inbound::Limited { notify: true } => Err(WsError::new(
-                    "RATE_LIMITED",
-                    format!(
-                        "Too many messages: at most {RATE_PER_S} a second; this one was dropped"
-                    ),
-                    true,
-                    "Slow down and send the message again",
-                )),
-                Inbound::Limited { notify: false } => Ok(Outcome::default()),
-                Inbound::Idle => {
-                    self.conn.close(CloseCode::Normal, "idle").await;
-                    break;
-                }
-                Inbound::Closed => break,
-            };
-            if !self.deliver(outcome).await {
-                break;
-            }
-        }
-        self.leave().await;
-    }
-
-    /// When the attached interview's time runs out, while its timer runs.
-    async fn deadline(&mut self) -> Option<u64> {
-        let (_, shared) = self.session.as_ref()?;
-        shared.lock().await.deadline_ms(unix_ms())
-    }
-
-    /// Sends an outcome's replies, counts it, and after a completion the final assessment.
-    async fn deliver(&mut self, outcome: Result<Outcome, WsError>) -> bool {
-        let outcome = outcome.unwrap_or_else(|e| Outcome::from(vec![e.to_json()]));
-        let org_id = self.org_id();
-        if outcome.answered {
-            self.metrics.answered(&org_id);
-        }
-        if !self.send_all(outcome.replies).await {
-            return false;
-        }
-        let Some(done) = outcome.completed else {
-            return true;
-        };
-        let (id, used, answered) = (
-            done.interview_id.clone(),
-            done.used_ms,
-            done.questions_answered,
-        );
-        self.metrics.completed(&org_id, &id, used, answered);
-        let message = assessment::completed_message(&self.state, done).await;
-        self.conn.send(message).await
-    }
-
-    async fn send_all(&mut self, replies: Vec<String>) -> bool {
-        for reply in replies {
-            if !self.conn.send(reply).await {
-                return false;
-            }
-        }
-        true
-    }
-
     /// Attaches to `interview`'s session; the messages for the socket.
     async fn join(&mut self, interview: Interview) -> Vec<String> {
         let id = interview.id.clone();
@@ -184,14 +177,6 @@ impl Socket {
                 resumed.into_iter().collect()
             }
             Err(error) => vec![error.to_json()],
-        }
-    }
-
-    async fn leave(&mut self) {
-        if let Some((id, shared)) = self.session.take()
-            && self.registry.detach(&self.state, &id, &shared).await
-        {
-            self.metrics.left(&self.org_id(), &id);
         }
     }
 
@@ -250,13 +235,5 @@ impl Socket {
             Incoming::GetStatus => session.status().map(|s| Outcome::from(vec![s])),
             Incoming::Ping | Incoming::StartInterview { .. } => Ok(Outcome::default()),
         }
-    }
-}
-
-/// Sleeps until Unix ms `deadline` (forever without one).
-async fn sleep_until_ms(deadline: Option<u64>) {
-    match deadline {
-        Some(at) => tokio::time::sleep(Duration::from_millis(at.saturating_sub(unix_ms()))).await,
-        None => std::future::pending().await,
     }
 }

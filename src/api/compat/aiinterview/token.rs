@@ -6,16 +6,12 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Map, Value, json};
 
+use super::super::join_token;
 use super::messages::DURATION_MINUTES;
 use super::{plan, setup};
 use crate::api::AppState;
 use crate::api::auth::Principal;
 use crate::api::detail::{DetailError, DetailJson};
-use crate::clock::unix_ms;
-use crate::interview::rfc3339;
-
-/// Lifetimes of a socket token, seconds: allowed range and default.
-const TOKEN_TTL: (std::ops::RangeInclusive<u64>, u64) = (300..=86_400, 3_600);
 
 /// `POST /api/v1/aiinterview/sessions` (API key) `{application_id, duration?, ttl?}` → 201
 /// `{application_id, session_id, token, expires_at, ws_url}`: the application's open interview
@@ -27,11 +23,7 @@ pub(super) async fn mint(
     headers: HeaderMap,
     DetailJson(body): DetailJson<Map<String, Value>>,
 ) -> Result<(StatusCode, Json<Value>), DetailError> {
-    let Principal::ApiKey { org_id, .. } = &caller else {
-        return Err(DetailError::forbidden(
-            "Sessions are created with an API key",
-        ));
-    };
+    let org_id = join_token::api_key_org(&caller)?;
     let application_id = body
         .get("application_id")
         .and_then(Value::as_str)
@@ -45,13 +37,7 @@ pub(super) async fn mint(
             .ok_or_else(|| DetailError::bad_request("duration must be 1 to 120 minutes"))?
             as u32,
     };
-    let ttl = match body.get("ttl") {
-        None | Some(Value::Null) => TOKEN_TTL.1,
-        Some(v) => v
-            .as_u64()
-            .filter(|t| TOKEN_TTL.0.contains(t))
-            .ok_or_else(|| DetailError::bad_request("ttl must be between 300 and 86400"))?,
-    };
+    let ttl = join_token::ttl(&body)?;
     let refused = |e: super::messages::WsError| {
         let status = match e.code {
             "APPLICATION_NOT_FOUND" => StatusCode::NOT_FOUND,
@@ -73,17 +59,15 @@ pub(super) async fn mint(
                 .map_err(refused)?
         }
     };
-    let now = unix_ms() / 1000;
-    let token = state.jwt.join(&interview.user_id, &interview.id, ttl, now);
-    let base = super::super::public_base(&headers, &state).replacen("http", "ws", 1);
+    let grant = join_token::grant(&state, &headers, &interview, ttl);
     Ok((
         StatusCode::CREATED,
         Json(json!({
             "application_id": application_id,
             "session_id": interview.id,
-            "token": token,
-            "expires_at": rfc3339((now + ttl) * 1000),
-            "ws_url": format!("{base}/interview/{application_id}?token={token}"),
+            "token": grant.token,
+            "expires_at": grant.expires_at,
+            "ws_url": format!("{}/interview/{application_id}?token={}", grant.ws_base, grant.token),
         })),
     ))
 }

@@ -125,16 +125,27 @@ impl WsError {
     }
 }
 
+impl super::super::failure::Failure for WsError {
+    fn no_session() -> Self {
+        Self::no_session()
+    }
+
+    fn internal(cause: impl std::fmt::Display) -> Self {
+        Self::internal(cause)
+    }
+
+    fn no_credits() -> Self {
+        Self::http(
+            403,
+            "Organization has no interview credits available",
+            "Ask the organization's administrator for credits",
+        )
+    }
+}
+
 impl From<crate::store::StoreError> for WsError {
     fn from(error: crate::store::StoreError) -> Self {
-        match error {
-            crate::store::StoreError::NoCredits => Self::http(
-                403,
-                "Organization has no interview credits available",
-                "Ask the organization's administrator for credits",
-            ),
-            other => Self::internal(other),
-        }
+        super::super::failure::from_store(error)
     }
 }
 

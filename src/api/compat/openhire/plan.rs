@@ -10,8 +10,6 @@ use crate::store::{Candidate, Job};
 
 /// Interview length when the start names none, minutes.
 pub(super) const DEFAULT_MINUTES: u32 = 30;
-/// An answer with fewer words is a measurable cue for one clarification.
-pub(super) const SHORT_ANSWER_WORDS: usize = 3;
 
 /// The document's phases, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,47 +109,19 @@ pub(super) fn context(job: &Job, resume: &str) -> String {
     )
 }
 
-/// Whether `answer` is a measurable cue for a clarification: empty or very short.
-pub(super) fn needs_clarification(answer: &str) -> bool {
-    answer.split_whitespace().count() < SHORT_ANSWER_WORDS
-}
+pub(super) use super::super::text::needs_clarification;
 
 #[cfg(test)]
 mod tests {
+    use super::super::super::fixtures;
     use super::*;
 
     fn job(skills: &[&str]) -> Job {
-        Job {
-            id: "j".into(),
-            org_id: "o".into(),
-            title: "Frontend Developer".into(),
-            company: "TechCorp".into(),
-            description: String::new(),
-            requirements: String::new(),
-            location: String::new(),
-            salary_range: String::new(),
-            experience_level: "senior".into(),
-            skills_required: skills.iter().map(|s| s.to_string()).collect(),
-            industry: None,
-            created_at_ms: 0,
-            updated_at_ms: 0,
-        }
+        fixtures::job("Frontend Developer", "TechCorp", "senior", skills, None)
     }
 
     fn candidate() -> Candidate {
-        Candidate {
-            id: "c".into(),
-            org_id: "o".into(),
-            name: "Ada".into(),
-            email: None,
-            resume_text: Some("x".into()),
-            resume_url: None,
-            skills: vec!["rust".into()],
-            experience: String::new(),
-            education: String::new(),
-            created_at_ms: 0,
-            updated_at_ms: 0,
-        }
+        fixtures::candidate("Ada", "x", &["rust"])
     }
 
     #[test]
@@ -183,13 +153,5 @@ mod tests {
         let plan = questions(&job(&[]), &candidate(), &short);
         assert_eq!(plan.len(), 4);
         assert!(plan[1].1.contains("rust") && plan[1].1.contains("trade-offs"));
-    }
-
-    #[test]
-    fn only_empty_or_very_short_answers_are_clarified() {
-        assert!(needs_clarification(""));
-        assert!(needs_clarification("  yes  "));
-        assert!(needs_clarification("not sure"));
-        assert!(!needs_clarification("I built a React app"));
     }
 }

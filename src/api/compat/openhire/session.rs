@@ -6,21 +6,20 @@
 
 use serde_json::{Value, json};
 
+use super::super::live::LiveSession;
+use super::super::text::{CLARIFY, CLOSING, OUT_OF_TIME};
+use super::super::typed_call::{self, Replayed};
 use super::messages::{Start, WsError, envelope};
 use super::plan::{self, Phase};
 use super::setup::{KEY, Setup};
 use crate::api::AppState;
 use crate::call::EndReason;
 use crate::clock::unix_ms;
-use crate::interview::{EventKind, Interview, TextCall, merged};
+use crate::interview::{Interview, TextCall, merged};
 use crate::store::{CallChanges, EventsOf};
 
 /// What the interviewer says without a model.
 const THANKS: &str = "Thank you for your answer.";
-const CLARIFY: &str =
-    "Could you tell me a little more? A concrete example from your own work would help.";
-const CLOSING: &str = "Thank you, that was my last question. The interview is complete.";
-const OUT_OF_TIME: &str = "Thank you, we have reached the time limit. The interview is complete.";
 const WELCOME_BACK: &str = "Welcome back. Here is the question we were on.";
 
 /// The live state of one session, shared by its sockets.
@@ -36,90 +35,37 @@ pub(super) struct Session {
     /// Over for this protocol: completed, or ended by the candidate.
     ended: bool,
     /// Sockets attached.
-    pub(super) sockets: usize,
+    sockets: usize,
 }
 
-impl Session {
-    /// The session of `interview`, where its stored events left it.
-    pub(super) async fn load(state: &AppState, interview: Interview) -> Result<Self, WsError> {
+impl LiveSession for Session {
+    type Error = WsError;
+
+    async fn load(state: &AppState, interview: Interview) -> Result<Self, WsError> {
         let setup: Setup = serde_json::from_value(interview.progress_data[KEY].clone())
             .map_err(WsError::internal)?;
         let events = state
             .store
             .events(EventsOf::Interview(&interview.id))
             .await?;
-        let (mut current, mut answered, mut hung_up, mut joined_at) = (None, false, false, None);
-        for event in &events {
-            match &event.kind {
-                EventKind::QuestionAsked { question_index, .. } => {
-                    current = Some(*question_index as usize);
-                    answered = false;
-                }
-                EventKind::AnswerEnded { .. } => answered = current.is_some(),
-                EventKind::Joined => {
-                    joined_at = joined_at.or(Some(event.at_ms));
-                    hung_up = false;
-                }
-                EventKind::Ended { reason } => hung_up = *reason == EndReason::Hangup,
-                _ => {}
-            }
-        }
+        let replayed = Replayed::of(&events);
         let last = interview.questions.len().saturating_sub(1);
-        let plan_done = current == Some(last) && answered;
-        let ended = interview.status.is_final() || hung_up || plan_done;
+        let plan_done = replayed.current == Some(last) && replayed.current_answered;
+        let ended = interview.status.is_final() || replayed.hung_up || plan_done;
         Ok(Self {
             interview,
             setup,
             call: None,
-            current,
+            current: replayed.current,
             clarified: false,
-            joined_at_ms: joined_at,
+            joined_at_ms: replayed.joined_at_ms,
             ended,
             sockets: 0,
         })
     }
 
-    /// The interview's id (the `session_id` the messages report).
-    pub(super) fn interview_id(&self) -> &str {
-        &self.interview.id
-    }
-
-    pub(super) fn live(&self) -> bool {
-        self.current.is_some() && !self.ended
-    }
-
-    /// Writes `changes` of the open call.
-    async fn record(&self, state: &AppState, changes: CallChanges) -> Result<(), WsError> {
-        let call = self.call.as_ref().ok_or_else(WsError::no_session)?;
-        Ok(state.interviews.record_call(&call.call_id, changes).await?)
-    }
-
-    /// Opens a typed call if none is open: `joined`, then the current question, asked (`ask`)
-    /// or only named again (a resumed interview).
-    async fn open_call(&mut self, state: &AppState, ask: bool) -> Result<(), WsError> {
-        if self.call.is_some() {
-            return Ok(());
-        }
-        let call = TextCall::new(&self.interview.org_id, &self.interview.id);
-        let now = unix_ms();
-        state.interviews.start_call(&call.record(now)).await?;
-        let mut changes = call.joined(now);
-        if let Some(current) = self.current {
-            let count = self.interview.questions.len();
-            if ask {
-                let question = &self.interview.questions[current];
-                changes = merged(changes, call.ask(current, count, question, now));
-            } else {
-                changes.events.push(call.asked_again(current, count, now));
-            }
-        }
-        self.call = Some(call);
-        self.record(state, changes).await
-    }
-
-    /// A socket attaches: a started interview's call is opened again; the current question
-    /// to send it, if any.
-    pub(super) async fn attach(&mut self, state: &AppState) -> Result<Option<String>, WsError> {
+    /// A started interview's call is opened again; the current question to send, if any.
+    async fn attach(&mut self, state: &AppState) -> Result<Option<String>, WsError> {
         self.sockets += 1;
         if !self.live() {
             return Ok(None);
@@ -135,18 +81,37 @@ impl Session {
         )))
     }
 
-    /// A socket detaches; the last one leaving a live interview ends its call (it may rejoin).
-    pub(super) async fn detach(&mut self, state: &AppState) {
-        self.sockets = self.sockets.saturating_sub(1);
-        if self.sockets > 0 {
-            return;
+    /// The last socket leaving a live interview ends its call (it may rejoin).
+    async fn detach(&mut self, state: &AppState) {
+        typed_call::leave(state, &mut self.sockets, &mut self.call).await;
+    }
+
+    fn sockets(&self) -> usize {
+        self.sockets
+    }
+}
+
+impl Session {
+    /// Started and not over.
+    fn live(&self) -> bool {
+        self.current.is_some() && !self.ended
+    }
+
+    /// Writes `changes` of the open call.
+    async fn record(&self, state: &AppState, changes: CallChanges) -> Result<(), WsError> {
+        let call = self.call.as_ref().ok_or_else(WsError::no_session)?;
+        Ok(state.interviews.record_call(&call.call_id, changes).await?)
+    }
+
+    /// Opens a typed call if none is open: `joined`, then the current question, asked (`ask`)
+    /// or only named again (a resumed interview).
+    async fn open_call(&mut self, state: &AppState, ask: bool) -> Result<(), WsError> {
+        if self.call.is_some() {
+            return Ok(());
         }
-        if let Some(call) = self.call.take() {
-            let changes = call.ended(EndReason::PeerClosed, unix_ms());
-            if let Err(error) = state.interviews.record_call(&call.call_id, changes).await {
-                tracing::warn!(%error, "could not end a typed call");
-            }
-        }
+        let (call, changes) = typed_call::open(state, &self.interview, self.current, ask).await?;
+        self.call = Some(call);
+        self.record(state, changes).await
     }
 
     fn phase(&self) -> Phase {

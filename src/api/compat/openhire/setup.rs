@@ -3,11 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::super::new_interview::{self, NewInterview, Planned};
 use super::messages::{Difficulty, Start, WsError};
 use super::plan::{self, Phase};
 use crate::api::AppState;
-use crate::clock::unix_ms;
-use crate::interview::{Interview, Status, Template};
+use crate::interview::{Interview, Template};
 use crate::store::StoreError;
 
 /// The external-id system of the sessions: the path's `session_id`.
@@ -109,59 +109,34 @@ pub(super) async fn create(
                 "Send resume_text or store one",
             )
         })?;
-    let proposed = uuid::Uuid::new_v4().to_string();
-    let owner = state
-        .store
-        .claim_external_id(org_id, SYSTEM, session_id, &proposed, unix_ms())
-        .await?;
-    if let Some(existing) = state.store.interview(org_id, &owner).await? {
-        return Ok(existing);
-    }
-    let template = super::super::seeded_template(state, org_id, template()).await?;
-    let email = candidate
-        .email
-        .clone()
-        .unwrap_or_else(|| format!("{}@candidates.viva.invalid", candidate.id));
-    let user = state
-        .store
-        .user_for_email(org_id, &email, unix_ms())
-        .await?;
-    let questions = plan::questions(&job, &candidate, &start.preferences);
-    let setup = Setup {
-        session_id: session_id.to_owned(),
-        job_id: job.id.clone(),
-        candidate_id: candidate.id.clone(),
-        job_title: job.title.clone(),
-        company: job.company.clone(),
-        max_duration: start
-            .preferences
-            .max_duration
-            .unwrap_or(plan::DEFAULT_MINUTES),
-        difficulty_level: start.preferences.difficulty_level,
-        focus_areas: start.preferences.focus_areas.clone(),
-        phases: questions.iter().map(|(p, _)| *p).collect(),
+    let new = NewInterview {
+        org_id,
+        external: (SYSTEM, session_id),
+        key: KEY,
+        template: template(),
+        candidate: &candidate,
     };
-    let mut progress = Interview::initial_progress();
-    progress[KEY] = serde_json::to_value(&setup).map_err(WsError::internal)?;
-    let interview = Interview {
-        id: owner,
-        org_id: org_id.to_owned(),
-        user_id: user.id,
-        template_id: template.id,
-        status: Status::Created,
-        started_at_ms: unix_ms(),
-        completed_at_ms: None,
-        progress_data: progress,
-        questions: questions.into_iter().map(|(_, q)| q).collect(),
-        context: Some(plan::context(&job, &resume)),
-    };
-    match state.interviews.create(&interview).await {
-        Ok(()) => Ok(interview),
-        Err(StoreError::Conflict(_)) => state
-            .store
-            .interview(org_id, &interview.id)
-            .await?
-            .ok_or_else(WsError::no_session),
-        Err(error) => Err(error.into()),
-    }
+    new_interview::create(state, new, || {
+        let questions = plan::questions(&job, &candidate, &start.preferences);
+        let setup = Setup {
+            session_id: session_id.to_owned(),
+            job_id: job.id.clone(),
+            candidate_id: candidate.id.clone(),
+            job_title: job.title.clone(),
+            company: job.company.clone(),
+            max_duration: start
+                .preferences
+                .max_duration
+                .unwrap_or(plan::DEFAULT_MINUTES),
+            difficulty_level: start.preferences.difficulty_level,
+            focus_areas: start.preferences.focus_areas.clone(),
+            phases: questions.iter().map(|(p, _)| *p).collect(),
+        };
+        Planned {
+            setup,
+            questions: questions.into_iter().map(|(_, q)| q).collect(),
+            context: plan::context(&job, &resume),
+        }
+    })
+    .await
 }

@@ -5,16 +5,12 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Map, Value, json};
 
+use super::super::join_token;
 use super::messages::{self, WsError};
 use super::{setup, valid_session_id};
 use crate::api::AppState;
 use crate::api::auth::Principal;
 use crate::api::detail::{DetailError, DetailJson};
-use crate::clock::unix_ms;
-use crate::interview::rfc3339;
-
-/// Lifetimes of a socket token, seconds: allowed range and default.
-const TOKEN_TTL: (std::ops::RangeInclusive<u64>, u64) = (300..=86_400, 3_600);
 
 /// `POST /api/v1/openhire/sessions` (API key) `{job_id, candidate_id, resume_text?,
 /// preferences?, session_id?, ttl?}` → 201 `{session_id, interview_id, token, expires_at,
@@ -26,11 +22,7 @@ pub(super) async fn mint(
     headers: HeaderMap,
     DetailJson(body): DetailJson<Map<String, Value>>,
 ) -> Result<(StatusCode, Json<Value>), DetailError> {
-    let Principal::ApiKey { org_id, .. } = &caller else {
-        return Err(DetailError::forbidden(
-            "Sessions are created with an API key",
-        ));
-    };
+    let org_id = join_token::api_key_org(&caller)?;
     let detail = |e: WsError| {
         let status = StatusCode::from_u16(e.status_code).unwrap_or(StatusCode::BAD_REQUEST);
         DetailError::new(status, e.message)
@@ -45,13 +37,7 @@ pub(super) async fn mint(
             ));
         }
     };
-    let ttl = match body.get("ttl") {
-        None | Some(Value::Null) => TOKEN_TTL.1,
-        Some(v) => v
-            .as_u64()
-            .filter(|t| TOKEN_TTL.0.contains(t))
-            .ok_or_else(|| DetailError::bad_request("ttl must be between 300 and 86400"))?,
-    };
+    let ttl = join_token::ttl(&body)?;
     let interview = match setup::find(&state, org_id, &session_id).await? {
         Some(found) if !setup::started_for(&found, &start) => {
             return Err(DetailError::new(
@@ -70,17 +56,15 @@ pub(super) async fn mint(
             "Interview session has ended",
         ));
     }
-    let now = unix_ms() / 1000;
-    let token = state.jwt.join(&interview.user_id, &interview.id, ttl, now);
-    let base = super::super::public_base(&headers, &state).replacen("http", "ws", 1);
+    let grant = join_token::grant(&state, &headers, &interview, ttl);
     Ok((
         StatusCode::CREATED,
         Json(json!({
             "session_id": session_id,
             "interview_id": interview.id,
-            "token": token,
-            "expires_at": rfc3339((now + ttl) * 1000),
-            "ws_url": format!("{base}/ws/interview/{session_id}?token={token}"),
+            "token": grant.token,
+            "expires_at": grant.expires_at,
+            "ws_url": format!("{}/ws/interview/{session_id}?token={}", grant.ws_base, grant.token),
         })),
     ))
 }

@@ -1,5 +1,6 @@
-//! Errors of the partner mock-interview API in seed 000's shape, `{"error": "…"}`, and the JSON
-//! body extractor whose rejections (400, 413, 415) take that shape too.
+//! Errors of the partner mock-interview API in seed 000's shape, `{"error": "…"}` with a stable
+//! `code` beside it for programs, and the JSON body extractor whose rejections (400, 413, 415)
+//! take that shape too.
 
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
@@ -20,6 +21,8 @@ pub(super) const NO_CREDITS: &str = "Organization has no mock interview credits 
 pub(super) struct SkilloraError {
     pub(super) status: StatusCode,
     pub(super) message: String,
+    /// The stable code: the status's (as the interview API's), or one of its own.
+    pub(super) code: &'static str,
 }
 
 impl SkilloraError {
@@ -27,6 +30,7 @@ impl SkilloraError {
         Self {
             status,
             message: message.into(),
+            code: crate::api::detail::code_of(status),
         }
     }
 
@@ -50,7 +54,8 @@ impl SkilloraError {
 impl IntoResponse for SkilloraError {
     fn into_response(self) -> Response {
         let mut response =
-            (self.status, axum::Json(json!({ "error": self.message }))).into_response();
+            (self.status, axum::Json(json!({ "error": self.message, "code": self.code })))
+                .into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,
@@ -65,7 +70,10 @@ impl From<StoreError> for SkilloraError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::NotFound(_) => Self::not_found(),
-            StoreError::NoCredits => Self::new(StatusCode::FORBIDDEN, NO_CREDITS),
+            StoreError::NoCredits => Self {
+                code: "no_credits",
+                ..Self::new(StatusCode::FORBIDDEN, NO_CREDITS)
+            },
             StoreError::Conflict(_) => Self::new(StatusCode::CONFLICT, "Already exists"),
             StoreError::Backend(_) => Self::internal(error),
         }
