@@ -82,9 +82,11 @@ impl DetailError {
 
 impl IntoResponse for DetailError {
     fn into_response(self) -> Response {
-        let mut response =
-            (self.status, axum::Json(json!({ "detail": self.detail, "code": self.code })))
-                .into_response();
+        let mut response = (
+            self.status,
+            axum::Json(json!({ "detail": self.detail, "code": self.code })),
+        )
+            .into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,

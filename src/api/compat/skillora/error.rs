@@ -53,9 +53,11 @@ impl SkilloraError {
 
 impl IntoResponse for SkilloraError {
     fn into_response(self) -> Response {
-        let mut response =
-            (self.status, axum::Json(json!({ "error": self.message, "code": self.code })))
-                .into_response();
+        let mut response = (
+            self.status,
+            axum::Json(json!({ "error": self.message, "code": self.code })),
+        )
+            .into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,
