@@ -347,3 +347,21 @@ async fn preflights_pass_on_browser_routes_only() {
     let (_, headers, _) = send(&app, preflight("/v1/realtime/client_secrets", "POST")).await;
     assert!(headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
 }
+
+#[tokio::test]
+async fn pages_and_their_scripts_carry_security_headers() {
+    let app = app().await;
+    for path in [
+        "/",
+        "/join",
+        "/assets/app.js",
+        "/assets/style.css",
+        "/interview_test.html",
+    ] {
+        let (status, headers, _) =
+            send(&app, request(Method::GET, path, None, Body::empty())).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{path}");
+        assert_eq!(headers[header::REFERRER_POLICY], "no-referrer", "{path}");
+    }
+}

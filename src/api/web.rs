@@ -85,7 +85,22 @@ pub(crate) fn router() -> Router<AppState> {
             }),
         );
     }
-    router
+    router.layer(axum::middleware::map_response(page_headers))
+}
+
+/// Every page and asset: the browser takes the content type as given (`nosniff`) and sends no
+/// referrer (a join link carries its token in the query).
+async fn page_headers(mut response: axum::response::Response) -> axum::response::Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        header::HeaderValue::from_static("no-referrer"),
+    );
+    response
 }
 
 async fn index() -> impl IntoResponse {
