@@ -11,6 +11,8 @@
 // The server must reach the demo organization (loopback, no token). Prints one JSON line:
 // {ok, failures, checks, …}; exits 1 when a check failed.
 
+import { Inbox, check, isText, keysOf, run, same } from "./harness.mjs";
+
 const baseUrl = process.env.AIINTERVIEW_BASE_URL;
 const IT_APP = "550e8400-e29b-41d4-a716-446655440000";
 const QUESTION_TYPES = ["icebreaker", "resume", "scenario", "bonus", "clarification"];
@@ -23,26 +25,8 @@ const UNIVERSAL = [
 const IT_COMPETENCIES = [
   "technical_proficiency", "system_thinking", "analytical_skills", "project_understanding", "learning_ability",
 ];
-const REPLY_MS = 5000;
 
-const failures = [];
-let checks = 0;
-function check(ok, what, detail) {
-  checks += 1;
-  if (!ok) failures.push(detail === undefined ? what : `${what}: ${JSON.stringify(detail)}`);
-  return ok;
-}
-/** Canonical JSON (keys sorted), so equal objects compare equal whatever their key order. */
-const canon = (v) =>
-  Array.isArray(v)
-    ? `[${v.map(canon).join(",")}]`
-    : v && typeof v === "object"
-      ? `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canon(v[k])}`).join(",")}}`
-      : JSON.stringify(v);
-const same = (a, b) => canon(a) === canon(b);
-const isText = (v) => typeof v === "string" && v.length > 0;
 const isCount = (v) => Number.isInteger(v) && v >= 0;
-const keysOf = (o) => (o && typeof o === "object" ? Object.keys(o).sort() : []);
 const hasKeys = (o, keys) => keys.every((k) => o && typeof o === "object" && k in o);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -50,14 +34,11 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * Our client: the component's connect (start on open), its send helpers and its handling of
  * each message kind, with an inbox to await replies in order.
  */
-class AiInterviewClient {
+class AiInterviewClient extends Inbox {
   constructor(applicationId) {
+    super();
     this.applicationId = applicationId;
-    this.inbox = [];
-    this.waiting = null;
-    this.closed = false;
     this.closeCode = null;
-    this.log = [];
     // The component's state, as its handler keeps it.
     this.state = { currentQuestion: "", questionNumber: 0, progress: 0, timeRemaining: 0, completed: false, finalAssessment: null };
     this.ws = new WebSocket(`${baseUrl}/interview/${applicationId}`);
@@ -99,29 +80,6 @@ class AiInterviewClient {
       // interview_started, interview_paused, interview_resumed, pong, error: logged only.
     }
     this.deliver(data);
-  }
-
-  deliver(message) {
-    if (this.waiting) {
-      const { resolve } = this.waiting;
-      this.waiting = null;
-      resolve(message);
-    } else {
-      this.inbox.push(message);
-    }
-  }
-
-  /** The next message (null when the socket closed), within `ms`. */
-  next(ms = REPLY_MS) {
-    if (this.inbox.length > 0) return Promise.resolve(this.inbox.shift());
-    if (this.closed) return Promise.resolve(null);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiting = null;
-        reject(new Error(`no reply within ${ms} ms (seen: ${this.log.join(", ")})`));
-      }, ms);
-      this.waiting = { resolve: (m) => (clearTimeout(timer), resolve(m)) };
-    });
   }
 
   /** The next message, which must be of `type`. */
@@ -381,14 +339,4 @@ async function main() {
   return summary;
 }
 
-try {
-  if (!baseUrl) throw new Error("set AIINTERVIEW_BASE_URL, e.g. ws://127.0.0.1:8080");
-  if (typeof WebSocket !== "function") throw new Error("no global WebSocket: run node --experimental-websocket");
-  const summary = await main();
-  const ok = failures.length === 0;
-  console.log(JSON.stringify({ ok, checks, failures, ...summary }));
-  process.exit(ok ? 0 : 1);
-} catch (error) {
-  console.log(JSON.stringify({ ok: false, checks, failures: [...failures, `threw: ${error && error.stack}`] }));
-  process.exit(1);
-}
+await run("AIINTERVIEW_BASE_URL", baseUrl, main);

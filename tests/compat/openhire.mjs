@@ -12,39 +12,20 @@
 
 import { randomUUID } from "node:crypto";
 
+import { Inbox, check, isText, keysOf, run, same } from "./harness.mjs";
+
 const baseUrl = process.env.OPENHIRE_BASE_URL;
 const TEST_JOB = "ff7f1e59-3014-4cc8-8f2e-4b3ca694ceb3";
 const CANDIDATE = "candidate-uuid-here";
 const PHASES = ["introduction", "technical", "behavioral", "conclusion"];
 const COMFORT = ["nervous", "neutral", "confident"];
-const REPLY_MS = 5000;
 
-const failures = [];
-let checks = 0;
-function check(ok, what, detail) {
-  checks += 1;
-  if (!ok) failures.push(detail === undefined ? what : `${what}: ${JSON.stringify(detail)}`);
-  return ok;
-}
-/** Canonical JSON (keys sorted), so equal objects compare equal whatever their key order. */
-const canon = (v) =>
-  Array.isArray(v)
-    ? `[${v.map(canon).join(",")}]`
-    : v && typeof v === "object"
-      ? `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canon(v[k])}`).join(",")}}`
-      : JSON.stringify(v);
-const same = (a, b) => canon(a) === canon(b);
-const isText = (v) => typeof v === "string" && v.length > 0;
-const keysOf = (o) => (o && typeof o === "object" ? Object.keys(o).sort() : []);
 
 /** Our client: the seed class's methods and message handling, with an inbox to await. */
-class OpenHireClient {
+class OpenHireClient extends Inbox {
   constructor(sessionId) {
+    super();
     this.sessionId = sessionId;
-    this.inbox = [];
-    this.waiting = null;
-    this.closed = false;
-    this.log = [];
     this.ws = new WebSocket(`${baseUrl}/ws/interview/${encodeURIComponent(sessionId)}`);
     this.opened = new Promise((resolve, reject) => {
       this.ws.onopen = () => resolve();
@@ -74,29 +55,6 @@ class OpenHireClient {
       default:
         this.deliver({ type: `unknown:${message.type}`, data: message, raw: message });
     }
-  }
-
-  deliver(message) {
-    if (this.waiting) {
-      const { resolve } = this.waiting;
-      this.waiting = null;
-      resolve(message);
-    } else {
-      this.inbox.push(message);
-    }
-  }
-
-  /** The next message (null when the socket closed), within `ms`. */
-  next(ms = REPLY_MS) {
-    if (this.inbox.length > 0) return Promise.resolve(this.inbox.shift());
-    if (this.closed) return Promise.resolve(null);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiting = null;
-        reject(new Error(`no reply within ${ms} ms (seen: ${this.log.join(", ")})`));
-      }, ms);
-      this.waiting = { resolve: (m) => (clearTimeout(timer), resolve(m)) };
-    });
   }
 
   /** The next message, which must be of `type`; its data. */
@@ -343,14 +301,4 @@ async function main() {
   return summary;
 }
 
-try {
-  if (!baseUrl) throw new Error("set OPENHIRE_BASE_URL, e.g. ws://127.0.0.1:8080");
-  if (typeof WebSocket !== "function") throw new Error("no global WebSocket: run node --experimental-websocket");
-  const summary = await main();
-  const ok = failures.length === 0;
-  console.log(JSON.stringify({ ok, checks, failures, ...summary }));
-  process.exit(ok ? 0 : 1);
-} catch (error) {
-  console.log(JSON.stringify({ ok: false, checks, failures: [...failures, `threw: ${error && error.stack}`] }));
-  process.exit(1);
-}
+await run("OPENHIRE_BASE_URL", baseUrl, main);
