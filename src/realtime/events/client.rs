@@ -260,4 +260,101 @@ mod tests {
             "invalid_event"
         );
     }
+
+    /// Any text off the data channel, and JSON shaped like the events Viva reads with fields
+    /// of any type: an event, or a refusal with one of the stable codes whose `error` event
+    /// carries it; never a panic.
+    mod hostile {
+        use super::*;
+        use proptest::prelude::*;
+
+        const CODES: [&str; 4] = [
+            "invalid_json",
+            "invalid_event",
+            "missing_session",
+            "invalid_session",
+        ];
+        const TYPES: [&str; 6] = [
+            "session.update",
+            "response.create",
+            "response.cancel",
+            "conversation.item.truncate",
+            "output_audio_buffer.clear",
+            "input_audio_buffer.commit",
+        ];
+
+        fn any_json() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::Bool),
+                any::<i64>().prop_map(Value::from),
+                ".{0,20}".prop_map(Value::String),
+            ];
+            leaf.prop_recursive(3, 16, 4, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                    prop::collection::btree_map(
+                        prop::sample::select(
+                            &[
+                                "session",
+                                "instructions",
+                                "voice",
+                                "turn_detection",
+                                "item_id",
+                                "audio_end_ms",
+                                "content_index",
+                                "response",
+                                "modalities",
+                                "tools",
+                            ][..]
+                        ),
+                        inner,
+                        0..5,
+                    )
+                    .prop_map(|m| Value::Object(
+                        m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+                    )),
+                ]
+            })
+        }
+
+        fn refused_with_a_code(
+            result: Result<ClientEvent, ClientEventError>,
+        ) -> Result<(), TestCaseError> {
+            if let Err(refused) = result {
+                prop_assert!(CODES.contains(&refused.code), "{}", refused.code);
+                let told = refused.to_event();
+                prop_assert_eq!(told["error"]["code"].as_str(), Some(refused.code));
+            }
+            Ok(())
+        }
+
+        proptest! {
+            #[test]
+            fn any_text_is_an_event_or_a_coded_refusal(text in ".{0,200}") {
+                refused_with_a_code(ClientEvent::parse(&text))?;
+            }
+
+            #[test]
+            fn any_event_shape_is_an_event_or_a_coded_refusal(
+                kind in prop::sample::select(&TYPES[..]),
+                event_id in prop::option::of("[a-z0-9]{1,8}"),
+                fields in any_json(),
+            ) {
+                let mut event = match fields {
+                    Value::Object(map) => map,
+                    other => [("session".to_owned(), other)].into_iter().collect(),
+                };
+                event.insert("type".into(), Value::from(kind));
+                if let Some(id) = &event_id {
+                    event.insert("event_id".into(), Value::from(id.as_str()));
+                }
+                let result = ClientEvent::parse(&Value::Object(event).to_string());
+                if let (Err(refused), Some(id)) = (&result, &event_id) {
+                    prop_assert_eq!(refused.event_id.as_deref(), Some(id.as_str()));
+                }
+                refused_with_a_code(result)?;
+            }
+        }
+    }
 }
