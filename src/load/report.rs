@@ -260,7 +260,7 @@ impl Report {
             self.speech_started,
             self.answers
         );
-        let audio = self.candidate_audio();
+        let audio = &json["candidate_audio_at_server"];
         if !audio["packets"].is_null() {
             let _ = writeln!(
                 out,
